@@ -1,0 +1,107 @@
+package dev.distill.common.serde;
+
+import dev.distill.common.serde.MalformedRecordException.Reason;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.CharBuffer;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.StandardCharsets;
+
+/** Bounds-checked little-endian reader: every read names the field it was reading when the frame ends early. */
+final class BinaryIn {
+    private final ByteBuffer buf;
+    private final String what;
+
+    BinaryIn(byte[] bytes, int offset, String what) {
+        this.buf = ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN);
+        this.buf.position(offset);
+        this.what = what;
+    }
+
+    int position() {
+        return buf.position();
+    }
+
+    int remaining() {
+        return buf.remaining();
+    }
+
+    void need(long bytes, String field) {
+        if (bytes > buf.remaining()) {
+            throw new MalformedRecordException(Reason.TRUNCATED, what + " binary frame: truncated in " + field
+                    + ": needs " + bytes + " bytes at offset " + buf.position() + ", only " + buf.remaining() + " left");
+        }
+    }
+
+    long i64(String field) {
+        need(8, field);
+        return buf.getLong();
+    }
+
+    int i32(String field) {
+        need(4, field);
+        return buf.getInt();
+    }
+
+    int u16(String field) {
+        need(2, field);
+        return buf.getShort() & 0xFFFF;
+    }
+
+    int u8(String field) {
+        need(1, field);
+        return buf.get() & 0xFF;
+    }
+
+    void zeros(int count, String field) {
+        need(count, field);
+        for (int i = 0; i < count; i++) {
+            if (buf.get() != 0) {
+                throw new MalformedRecordException(Reason.BAD_VALUE, what + " binary frame: " + field
+                        + " at offset " + (buf.position() - 1) + " must be zero");
+            }
+        }
+    }
+
+    void align(String field) {
+        zeros(BinaryFrames.padding(buf.position()), field);
+    }
+
+    String utf8(int length, String field) {
+        need(length, field);
+        ByteBuffer slice = buf.slice();
+        slice.limit(length);
+        try {
+            CharBuffer chars = StandardCharsets.UTF_8.newDecoder().decode(slice);
+            buf.position(buf.position() + length);
+            return chars.toString();
+        } catch (CharacterCodingException e) {
+            throw new MalformedRecordException(Reason.BAD_VALUE, what + " binary frame: " + field
+                    + " is not valid UTF-8", e);
+        }
+    }
+
+    int[] i32s(int count, String field) {
+        need(4L * count, field);
+        int[] out = new int[count];
+        buf.asIntBuffer().get(out);
+        buf.position(buf.position() + 4 * count);
+        return out;
+    }
+
+    /** Reads float32 values as they are; finiteness is checked by the caller, which can name the record. */
+    float[] f32s(int count, String field) {
+        need(4L * count, field);
+        float[] out = new float[count];
+        buf.asFloatBuffer().get(out);
+        buf.position(buf.position() + 4 * count);
+        return out;
+    }
+
+    void end() {
+        if (buf.hasRemaining()) {
+            throw new MalformedRecordException(Reason.BAD_VALUE, what + " binary frame: " + buf.remaining()
+                    + " unexpected trailing bytes at offset " + buf.position());
+        }
+    }
+}

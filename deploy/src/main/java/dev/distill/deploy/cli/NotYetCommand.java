@@ -1,0 +1,59 @@
+package dev.distill.deploy.cli;
+
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+
+/**
+ * Subcommands whose service is not built yet. They are listed so that {@code --help} shows the whole
+ * shape of the tool, and they fail with a clear message and exit code 3 instead of pretending to work.
+ */
+public abstract class NotYetCommand implements Callable<Integer> {
+
+    static final int NOT_YET = 3;
+
+    private final String what;
+    private final String issue;
+
+    NotYetCommand(String what, String issue) {
+        this.what = what;
+        this.issue = issue;
+    }
+
+    @Override
+    public Integer call() {
+        System.err.printf("distill: %s is not built yet (%s).%n", what, issue);
+        return NOT_YET;
+    }
+
+    @Command(name = "teacher", mixinStandardHelpOptions = true,
+            description = "Run the teacher service: batched, exactly-once teacher inference on the event stream. (not built yet)")
+    public static final class Teacher extends NotYetCommand {
+        public Teacher() {
+            super("the teacher service", "issue #3");
+        }
+    }
+
+    @Command(name = "student", mixinStandardHelpOptions = true,
+            description = "Run the student service: join, online distillation, checkpoints, update API. (not built yet)")
+    public static final class Student extends NotYetCommand {
+        public Student() {
+            super("the student service", "issue #4");
+        }
+    }
+
+    @Command(name = "edge", mixinStandardHelpOptions = true,
+            description = "Run an edge agent: poll, verify, hot-swap, serve, report. (not built yet)")
+    public static final class Edge extends NotYetCommand {
+        public Edge() {
+            super("the edge agent", "issue #5");
+        }
+    }
+
+    @Command(name = "train-teacher", mixinStandardHelpOptions = true,
+            description = "Train the reference teacher on Fashion-MNIST and save it for the local stack. (not built yet)")
+    public static final class TrainTeacher extends NotYetCommand {
+        public TrainTeacher() {
+            super("teacher training", "issue #3");
+        }
+    }
+}

@@ -1,0 +1,23 @@
+package dev.distill.deploy.cli;
+
+import dev.distill.deploy.replay.ReplayStats;
+import java.util.List;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+
+/** Replays Fashion-MNIST into an existing cluster. */
+@Command(name = "replay", mixinStandardHelpOptions = true, sortOptions = false,
+        description = {"Replay Fashion-MNIST into a running cluster as live events, with labels delayed for a fraction",
+                "of them. Point it at a cluster with -s bootstrap.servers=HOST:PORT."})
+public final class ReplayCommand implements Callable<Integer> {
+
+    @Mixin ReplayOptions replay;
+    @Mixin ConfigOptions config;
+
+    @Override
+    public Integer call() throws Exception {
+        ReplayStats stats = Replays.run(config.load(), replay.settings(), new ReplayConsole(System.out, List.of()));
+        return stats.sendErrors() == 0 ? 0 : 1;
+    }
+}

@@ -1,0 +1,63 @@
+package dev.distill.deploy.cli;
+
+import dev.distill.common.config.DistillConfig;
+import dev.distill.common.data.FashionMnist;
+import dev.distill.common.data.LabelledImages;
+import dev.distill.deploy.replay.FashionMnistReplay;
+import dev.distill.deploy.replay.ReplaySettings;
+import dev.distill.deploy.replay.ReplayStats;
+import java.time.Clock;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+
+/** Runs a Fashion-MNIST replay against the configured cluster, stopping cleanly on Ctrl-C. */
+final class Replays {
+
+    private Replays() {}
+
+    static ReplayStats run(DistillConfig config, ReplaySettings settings, ReplayConsole console) throws InterruptedException {
+        LabelledImages images = FashionMnist.load(config.datasetDir(), settings.split());
+        Map<String, Object> props = new HashMap<>(config.kafkaClientProperties());
+        props.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, config.bootstrapServers());
+        props.put(ProducerConfig.ACKS_CONFIG, "all");
+        props.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
+        props.put(ProducerConfig.LINGER_MS_CONFIG, 5);
+        props.put(ProducerConfig.CLIENT_ID_CONFIG, "distill-replay");
+        try (KafkaProducer<byte[], byte[]> producer =
+                new KafkaProducer<>(props, new ByteArraySerializer(), new ByteArraySerializer())) {
+            FashionMnistReplay replay = new FashionMnistReplay(images, settings, producer,
+                    config.getString(DistillConfig.TOPIC_EVENTS), config.getString(DistillConfig.TOPIC_LABELS), Clock.systemUTC());
+            CountDownLatch done = new CountDownLatch(1);
+            Thread onCtrlC = new Thread(() -> {
+                replay.stop();
+                try {
+                    done.await(15, TimeUnit.SECONDS); // let the summary print before the JVM goes
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }, "distill-replay-stop");
+            Runtime.getRuntime().addShutdownHook(onCtrlC);
+            try {
+                ReplayStats stats = replay.run(console::progress);
+                console.summary(stats);
+                return stats;
+            } finally {
+                done.countDown();
+                removeHook(onCtrlC);
+            }
+        }
+    }
+
+    private static void removeHook(Thread hook) {
+        try {
+            Runtime.getRuntime().removeShutdownHook(hook);
+        } catch (IllegalStateException shuttingDown) {
+            // the hook is running: Ctrl-C ended the replay
+        }
+    }
+}

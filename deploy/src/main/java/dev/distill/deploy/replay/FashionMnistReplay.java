@@ -1,0 +1,150 @@
+package dev.distill.deploy.replay;
+
+import dev.distill.common.data.LabelledImages;
+import dev.distill.common.event.Event;
+import dev.distill.common.event.Label;
+import dev.distill.common.serde.Encoding;
+import dev.distill.common.serde.EventCodec;
+import dev.distill.common.serde.LabelCodec;
+import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.util.ArrayDeque;
+import java.util.Random;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Consumer;
+import org.apache.kafka.clients.producer.Callback;
+import org.apache.kafka.clients.producer.Producer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.header.internals.RecordHeaders;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Replays a labelled image set as a live stream: events at a steady rate, and for a fraction of them a label
+ * that arrives a fixed delay later, as clicks or human review would. One thread paces both, so labels are
+ * never sent before their event.
+ */
+public final class FashionMnistReplay {
+
+    private static final Logger log = LoggerFactory.getLogger(FashionMnistReplay.class);
+
+    private final LabelledImages images;
+    private final ReplaySettings settings;
+    private final Producer<byte[], byte[]> producer;
+    private final String eventsTopic;
+    private final String labelsTopic;
+    private final Clock clock;
+    private final EventCodec eventCodec = new EventCodec();
+    private final LabelCodec labelCodec = new LabelCodec();
+
+    private final AtomicLong eventsSent = new AtomicLong();
+    private final AtomicLong labelsSent = new AtomicLong();
+    private final AtomicLong sendErrors = new AtomicLong();
+    private final ArrayDeque<PendingLabel> pending = new ArrayDeque<>();
+    private volatile boolean stopRequested;
+    private volatile long labelsUnsent;
+    private long startMillis;
+
+    private record PendingLabel(String eventId, int label, long dueMillis) {}
+
+    public FashionMnistReplay(LabelledImages images, ReplaySettings settings, Producer<byte[], byte[]> producer,
+            String eventsTopic, String labelsTopic, Clock clock) {
+        this.images = images;
+        this.settings = settings;
+        this.producer = producer;
+        this.eventsTopic = eventsTopic;
+        this.labelsTopic = labelsTopic;
+        this.clock = clock;
+    }
+
+    /** Asks a running {@link #run} to stop after the record in hand; safe from another thread. */
+    public void stop() {
+        stopRequested = true;
+    }
+
+    /**
+     * Sends events until the split, the event limit or the duration runs out (or {@link #stop()}), then keeps
+     * sending the labels still due unless stopped. Calls {@code progress} about once a second.
+     */
+    public ReplayStats run(Consumer<ReplayStats> progress) throws InterruptedException {
+        startMillis = clock.millis();
+        int total = settings.maxEvents() > 0 ? Math.min(settings.maxEvents(), images.count()) : images.count();
+        long deadline = settings.duration() == null ? Long.MAX_VALUE : startMillis + settings.duration().toMillis();
+        double nanosPerEvent = 1e9 / settings.eventsPerSecond();
+        Random labelDraw = new Random(settings.seed());
+        long startNanos = System.nanoTime();
+        long nextProgress = startMillis + 1000;
+
+        for (int i = 0; i < total && !stopRequested && clock.millis() < deadline; i++) {
+            sleepUntil(startNanos + (long) (i * nanosPerEvent));
+            long now = clock.millis();
+            sendDueLabels(now);
+            sendEvent(i, now);
+            if (labelDraw.nextDouble() < settings.labelFraction()) {
+                pending.addLast(new PendingLabel(settings.eventId(i), images.label(i), now + settings.labelDelay().toMillis()));
+            }
+            if (now >= nextProgress) {
+                progress.accept(stats());
+                nextProgress = now + 1000;
+            }
+        }
+        while (!pending.isEmpty() && !stopRequested) {
+            long now = clock.millis();
+            sendDueLabels(now);
+            if (now >= nextProgress) {
+                progress.accept(stats());
+                nextProgress = now + 1000;
+            }
+            Thread.sleep(Math.max(1, Math.min(200, pending.isEmpty() ? 0 : pending.peekFirst().dueMillis() - now)));
+        }
+        producer.flush();
+        labelsUnsent = pending.size();
+        if (labelsUnsent > 0) {
+            log.warn("replay stopped with {} labels not yet due; they were not sent", labelsUnsent);
+        }
+        return stats();
+    }
+
+    public ReplayStats stats() {
+        long elapsed = startMillis == 0 ? 0 : clock.millis() - startMillis;
+        return new ReplayStats(eventsSent.get(), labelsSent.get(), pending.size(), labelsUnsent, sendErrors.get(), elapsed);
+    }
+
+    private void sendEvent(int index, long now) {
+        String id = settings.eventId(index);
+        Event event = new Event(id, now, new int[] {images.rows(), images.cols()}, images.image(index));
+        RecordHeaders headers = new RecordHeaders();
+        settings.encoding().writeTo(headers);
+        producer.send(new ProducerRecord<>(eventsTopic, null, now, key(id), eventCodec.encode(event, settings.encoding()), headers),
+                counting(eventsSent));
+    }
+
+    private void sendDueLabels(long now) {
+        while (!pending.isEmpty() && pending.peekFirst().dueMillis() <= now) {
+            PendingLabel due = pending.pollFirst();
+            byte[] value = labelCodec.encode(new Label(due.label(), now), Encoding.JSON);
+            producer.send(new ProducerRecord<>(labelsTopic, null, now, key(due.eventId()), value), counting(labelsSent));
+        }
+    }
+
+    private Callback counting(AtomicLong sent) {
+        return (metadata, error) -> {
+            if (error == null) {
+                sent.incrementAndGet();
+            } else if (sendErrors.incrementAndGet() <= 5) {
+                log.error("replay could not send a record: {}", error.toString());
+            }
+        };
+    }
+
+    private static byte[] key(String id) {
+        return id.getBytes(StandardCharsets.UTF_8);
+    }
+
+    private static void sleepUntil(long nanoTime) throws InterruptedException {
+        long wait = nanoTime - System.nanoTime();
+        if (wait > 0) {
+            Thread.sleep(wait / 1_000_000, (int) (wait % 1_000_000));
+        }
+    }
+}
