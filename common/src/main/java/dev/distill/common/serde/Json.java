@@ -8,6 +8,7 @@ import com.fasterxml.jackson.core.json.JsonReadFeature;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.util.Map;
 
 /** The one Jackson factory of the wire codecs. */
 final class Json {
@@ -60,9 +61,9 @@ final class Json {
         g.writeArray(values, 0, values.length);
     }
 
-    static void doubleMap(JsonGenerator g, String field, java.util.Map<String, Double> map) throws IOException {
+    static void doubleMap(JsonGenerator g, String field, Map<String, Double> map) throws IOException {
         g.writeObjectFieldStart(field);
-        for (java.util.Map.Entry<String, Double> e : map.entrySet()) {
+        for (Map.Entry<String, Double> e : map.entrySet()) {
             g.writeNumberField(e.getKey(), e.getValue());
         }
         g.writeEndObject();

@@ -20,7 +20,8 @@ import picocli.CommandLine.Parameters;
 
 /** Benchmarks that print figures and end with one machine-readable {@code <name>-bench key=value ...} line. */
 @Command(name = "bench", mixinStandardHelpOptions = true,
-        description = {"Run a benchmark; each ends with one line '<target>-bench key=value ...'.",
+        description = {"Run a benchmark.",
+                "Each prints figures and ends with one line '<target>-bench key=value ...'.",
                 "broker: embedded broker start-to-ready and first produce/consume round trip.",
                 "teacher, student, edge: not built yet."})
 public final class BenchCommand implements Callable<Integer> {

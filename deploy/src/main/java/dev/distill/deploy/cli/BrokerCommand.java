@@ -13,8 +13,8 @@ import picocli.CommandLine.Option;
 
 /** A standalone embedded broker, e.g. to try the wire formats with kcat. */
 @Command(name = "broker", mixinStandardHelpOptions = true,
-        description = {"Run an embedded single-node Kafka broker (KRaft) with the system's topics until Ctrl-C.",
-                "Handy for kcat: see docs/wire-format.md."})
+        description = {"Run an embedded Kafka broker with the system's topics.",
+                "A single-node KRaft broker that runs until Ctrl-C; handy for kcat (see docs/wire-format.md)."})
 public final class BrokerCommand implements Callable<Integer> {
 
     @Mixin ConfigOptions config;

@@ -14,9 +14,10 @@ import picocli.CommandLine.Option;
 
 /** The whole system on one machine: embedded broker, topics, services, and a live Fashion-MNIST replay. */
 @Command(name = "local", mixinStandardHelpOptions = true, sortOptions = false,
-        description = {"Run the whole system on this machine, no Docker: an embedded Kafka broker (KRaft), the topics,",
-                "the services, and Fashion-MNIST replayed as a live event stream with delayed labels.",
-                "Prints progress while it runs and a summary at the end or on Ctrl-C."})
+        description = {"Run the whole system on this machine (no Docker).",
+                "Starts an embedded Kafka broker (KRaft), creates the topics, starts the services, and replays",
+                "Fashion-MNIST as a live event stream with delayed labels. Prints progress while it runs and a",
+                "summary at the end or on Ctrl-C."})
 public final class LocalCommand implements Callable<Integer> {
 
     /** Parts of the local stack that later issues add; named in the output until they exist. */

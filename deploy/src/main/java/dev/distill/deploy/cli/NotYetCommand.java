@@ -26,7 +26,7 @@ public abstract class NotYetCommand implements Callable<Integer> {
     }
 
     @Command(name = "teacher", mixinStandardHelpOptions = true,
-            description = "Run the teacher service: batched, exactly-once teacher inference on the event stream. (not built yet)")
+            description = "(not built yet) Run the teacher service: batched, exactly-once teacher inference on the event stream.")
     public static final class Teacher extends NotYetCommand {
         public Teacher() {
             super("the teacher service", "issue #3");
@@ -34,7 +34,7 @@ public abstract class NotYetCommand implements Callable<Integer> {
     }
 
     @Command(name = "student", mixinStandardHelpOptions = true,
-            description = "Run the student service: join, online distillation, checkpoints, update API. (not built yet)")
+            description = "(not built yet) Run the student service: join, online distillation, checkpoints, update API.")
     public static final class Student extends NotYetCommand {
         public Student() {
             super("the student service", "issue #4");
@@ -42,7 +42,7 @@ public abstract class NotYetCommand implements Callable<Integer> {
     }
 
     @Command(name = "edge", mixinStandardHelpOptions = true,
-            description = "Run an edge agent: poll, verify, hot-swap, serve, report. (not built yet)")
+            description = "(not built yet) Run an edge agent: poll, verify, hot-swap, serve, report.")
     public static final class Edge extends NotYetCommand {
         public Edge() {
             super("the edge agent", "issue #5");
@@ -50,7 +50,7 @@ public abstract class NotYetCommand implements Callable<Integer> {
     }
 
     @Command(name = "train-teacher", mixinStandardHelpOptions = true,
-            description = "Train the reference teacher on Fashion-MNIST and save it for the local stack. (not built yet)")
+            description = "(not built yet) Train the reference teacher on Fashion-MNIST and save it for the local stack.")
     public static final class TrainTeacher extends NotYetCommand {
         public TrainTeacher() {
             super("teacher training", "issue #3");

@@ -8,8 +8,9 @@ import picocli.CommandLine.Mixin;
 
 /** Replays Fashion-MNIST into an existing cluster. */
 @Command(name = "replay", mixinStandardHelpOptions = true, sortOptions = false,
-        description = {"Replay Fashion-MNIST into a running cluster as live events, with labels delayed for a fraction",
-                "of them. Point it at a cluster with -s bootstrap.servers=HOST:PORT."})
+        description = {"Replay Fashion-MNIST into a cluster as live events.",
+                "Labels follow for a fraction of the events after a delay. Point it at a cluster with",
+                "-s bootstrap.servers=HOST:PORT."})
 public final class ReplayCommand implements Callable<Integer> {
 
     @Mixin ReplayOptions replay;

@@ -8,8 +8,9 @@ import picocli.CommandLine.Mixin;
 
 /** Creates the topics on an existing cluster. */
 @Command(name = "topics", mixinStandardHelpOptions = true,
-        description = {"Create the system's topics where missing (events, logits and labels co-partitioned;",
-                "checkpoints and edge status compacted). Point it at a cluster with -s bootstrap.servers=HOST:PORT."})
+        description = {"Create the system's topics on a cluster.",
+                "Creates what is missing: events, logits and labels co-partitioned; checkpoints and edge status",
+                "compacted. Point it at a cluster with -s bootstrap.servers=HOST:PORT."})
 public final class TopicsCommand implements Callable<Integer> {
 
     @Mixin ConfigOptions config;

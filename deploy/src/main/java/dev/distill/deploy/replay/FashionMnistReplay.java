@@ -44,6 +44,7 @@ public final class FashionMnistReplay {
     private volatile boolean stopRequested;
     private volatile long labelsUnsent;
     private long startMillis;
+    private long eventsDoneMillis;
 
     private record PendingLabel(String eventId, int label, long dueMillis) {}
 
@@ -88,6 +89,7 @@ public final class FashionMnistReplay {
                 nextProgress = now + 1000;
             }
         }
+        eventsDoneMillis = clock.millis();
         while (!pending.isEmpty() && !stopRequested) {
             long now = clock.millis();
             sendDueLabels(now);
@@ -106,8 +108,11 @@ public final class FashionMnistReplay {
     }
 
     public ReplayStats stats() {
-        long elapsed = startMillis == 0 ? 0 : clock.millis() - startMillis;
-        return new ReplayStats(eventsSent.get(), labelsSent.get(), pending.size(), labelsUnsent, sendErrors.get(), elapsed);
+        long now = clock.millis();
+        long elapsed = startMillis == 0 ? 0 : now - startMillis;
+        long eventPhase = startMillis == 0 ? 0 : (eventsDoneMillis == 0 ? now : eventsDoneMillis) - startMillis;
+        return new ReplayStats(eventsSent.get(), labelsSent.get(), pending.size(), labelsUnsent, sendErrors.get(), elapsed,
+                eventPhase);
     }
 
     private void sendEvent(int index, long now) {

@@ -5,9 +5,10 @@ package dev.distill.deploy.replay;
  * reported as {@code labelsUnsent}, never silently forgotten.
  */
 public record ReplayStats(long eventsSent, long labelsSent, long labelsPending, long labelsUnsent,
-        long sendErrors, long elapsedMillis) {
+        long sendErrors, long elapsedMillis, long eventPhaseMillis) {
 
+    /** Event rate while events were being sent (the label drain after the last event does not count). */
     public double eventsPerSecond() {
-        return elapsedMillis == 0 ? 0 : eventsSent * 1000.0 / elapsedMillis;
+        return eventPhaseMillis == 0 ? 0 : eventsSent * 1000.0 / eventPhaseMillis;
     }
 }
