@@ -5,6 +5,7 @@ import dev.distill.deploy.cli.BrokerCommand;
 import dev.distill.deploy.cli.LocalCommand;
 import dev.distill.deploy.cli.NotYetCommand;
 import dev.distill.deploy.cli.ReplayCommand;
+import dev.distill.deploy.cli.TeacherCommand;
 import dev.distill.deploy.cli.TopicsCommand;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -20,7 +21,7 @@ import picocli.CommandLine.Command;
             BrokerCommand.class,
             TopicsCommand.class,
             ReplayCommand.class,
-            NotYetCommand.Teacher.class,
+            TeacherCommand.class,
             NotYetCommand.Student.class,
             NotYetCommand.Edge.class,
             NotYetCommand.TrainTeacher.class,

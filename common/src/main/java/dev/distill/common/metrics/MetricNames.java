@@ -34,6 +34,8 @@ public enum MetricNames {
             "From event timestamp to its logits being committed.", "teacher"),
     TEACHER_TRANSACTIONS("distill.teacher.transactions", Meter.Type.COUNTER, null,
             "Teacher transactions, by outcome=committed|aborted.", "teacher", "outcome"),
+    TEACHER_MODEL_RELOADS("distill.teacher.model.reloads", Meter.Type.COUNTER, null,
+            "Teacher model hot reloads, by outcome=swapped|failed.", "teacher", "outcome"),
 
     // student-service: join and labels
     LABELS("distill.labels", Meter.Type.COUNTER, null,
@@ -42,6 +44,9 @@ public enum MetricNames {
             "From event timestamp to its label's arrival, for joined labels."),
     JOIN_PENDING("distill.join.pending", Meter.Type.GAUGE, null,
             "Events awaiting their label within the label horizon."),
+    JOIN_EXAMPLES("distill.join.examples", Meter.Type.COUNTER, null,
+            "Training examples the join wrote to the examples topic, by kind=soft|labelled and "
+                    + "teachers=all|partial|none (expected teachers present).", "kind", "teachers"),
 
     // student-service: training and evaluation
     STUDENT_EXAMPLES("distill.student.examples", Meter.Type.COUNTER, null,

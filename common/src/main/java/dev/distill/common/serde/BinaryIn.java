@@ -7,53 +7,66 @@ import java.nio.CharBuffer;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.StandardCharsets;
 
-/** Bounds-checked little-endian reader: every read names the field it was reading when the frame ends early. */
-final class BinaryIn {
+/**
+ * Bounds-checked little-endian reader: every read names the field it was reading when the frame ends early, and
+ * fails only with {@link MalformedRecordException}. Shared by every binary frame of the system.
+ */
+public final class BinaryIn {
     private final ByteBuffer buf;
     private final String what;
 
-    BinaryIn(byte[] bytes, int offset, String what) {
+    public BinaryIn(byte[] bytes, int offset, String what) {
         this.buf = ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN);
         this.buf.position(offset);
         this.what = what;
     }
 
-    int position() {
+    public int position() {
         return buf.position();
     }
 
-    int remaining() {
+    public int remaining() {
         return buf.remaining();
     }
 
-    void need(long bytes, String field) {
+    public void need(long bytes, String field) {
         if (bytes > buf.remaining()) {
             throw new MalformedRecordException(Reason.TRUNCATED, what + " binary frame: truncated in " + field
                     + ": needs " + bytes + " bytes at offset " + buf.position() + ", only " + buf.remaining() + " left");
         }
     }
 
-    long i64(String field) {
+    public long i64(String field) {
         need(8, field);
         return buf.getLong();
     }
 
-    int i32(String field) {
+    public int i32(String field) {
         need(4, field);
         return buf.getInt();
     }
 
-    int u16(String field) {
+    public float f32(String field) {
+        need(4, field);
+        return buf.getFloat();
+    }
+
+    public void skip(int count, String field) {
+        need(count, field);
+        buf.position(buf.position() + count);
+    }
+
+    public int u16(String field) {
         need(2, field);
         return buf.getShort() & 0xFFFF;
     }
 
-    int u8(String field) {
+    public int u8(String field) {
         need(1, field);
         return buf.get() & 0xFF;
     }
 
-    void zeros(int count, String field) {
+    public void zeros(int count, String field) {
         need(count, field);
         for (int i = 0; i < count; i++) {
             if (buf.get() != 0) {
@@ -63,11 +76,11 @@ final class BinaryIn {
         }
     }
 
-    void align(String field) {
+    public void align(String field) {
         zeros(BinaryFrames.padding(buf.position()), field);
     }
 
-    String utf8(int length, String field) {
+    public String utf8(int length, String field) {
         need(length, field);
         ByteBuffer slice = buf.slice();
         slice.limit(length);
@@ -81,7 +94,7 @@ final class BinaryIn {
         }
     }
 
-    int[] i32s(int count, String field) {
+    public int[] i32s(int count, String field) {
         need(4L * count, field);
         int[] out = new int[count];
         buf.asIntBuffer().get(out);
@@ -90,7 +103,7 @@ final class BinaryIn {
     }
 
     /** Reads float32 values as they are; finiteness is checked by the caller, which can name the record. */
-    float[] f32s(int count, String field) {
+    public float[] f32s(int count, String field) {
         need(4L * count, field);
         float[] out = new float[count];
         buf.asFloatBuffer().get(out);
@@ -98,7 +111,7 @@ final class BinaryIn {
         return out;
     }
 
-    void end() {
+    public void end() {
         if (buf.hasRemaining()) {
             throw new MalformedRecordException(Reason.BAD_VALUE, what + " binary frame: " + buf.remaining()
                     + " unexpected trailing bytes at offset " + buf.position());

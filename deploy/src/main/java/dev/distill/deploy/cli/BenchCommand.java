@@ -1,6 +1,7 @@
 package dev.distill.deploy.cli;
 
 import dev.distill.kafka.embedded.EmbeddedKafkaBroker;
+import dev.distill.teacher.bench.TeacherBench;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
@@ -23,7 +24,9 @@ import picocli.CommandLine.Parameters;
         description = {"Run a benchmark.",
                 "Each prints figures and ends with one line '<target>-bench key=value ...'.",
                 "broker: embedded broker start-to-ready and first produce/consume round trip.",
-                "teacher, student, edge: not built yet."})
+                "teacher: raw DJL batched inference (the ceiling) vs the service end to end through Kafka, and",
+                "  event-to-logits latency at a moderate rate, on an embedded broker.",
+                "student, edge: not built yet."})
 public final class BenchCommand implements Callable<Integer> {
 
     /** What can be benchmarked. */
@@ -41,7 +44,7 @@ public final class BenchCommand implements Callable<Integer> {
             case BROKER:
                 return brokerBench();
             case TEACHER:
-                return notYet("teacher", "#3");
+                return teacherBench();
             case STUDENT:
                 return notYet("student", "#4");
             default:
@@ -52,6 +55,16 @@ public final class BenchCommand implements Callable<Integer> {
     private static int notYet(String what, String issue) {
         System.err.printf("distill: the %s benchmark is not built yet (issue %s).%n", what, issue);
         return NotYetCommand.NOT_YET;
+    }
+
+    private static int teacherBench() {
+        try (EmbeddedKafkaBroker broker = EmbeddedKafkaBroker.builder().optNumPartitions(3).build().start()) {
+            TeacherBench.Figures figures = TeacherBench.run(broker.bootstrapServers(), TeacherBench.Options.defaults());
+            System.out.println(figures.line());
+            return 0;
+        } catch (Exception e) {
+            throw new IllegalStateException("teacher benchmark failed: " + e.getMessage(), e);
+        }
     }
 
     private int brokerBench() {

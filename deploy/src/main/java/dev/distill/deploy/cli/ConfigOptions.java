@@ -5,6 +5,8 @@ import dev.distill.common.config.DistillConfig;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.function.Function;
+import org.apache.kafka.common.config.ConfigDef;
 import picocli.CommandLine.Option;
 
 /** The configuration options every command shares: one file, environment overrides, and {@code --set} on top. */
@@ -27,5 +29,12 @@ public final class ConfigOptions {
 
     public DistillConfig load() {
         return load(Map.of());
+    }
+
+    /** Loads a service's own configuration (its definition extends the common one) with {@code extra} applied last. */
+    public <C> C load(ConfigDef definition, Function<Map<String, Object>, C> factory, Map<String, String> extra) {
+        Map<String, String> all = new LinkedHashMap<>(overrides);
+        all.putAll(extra);
+        return new ConfigLoader(definition, System.getenv()).load(file, all, factory);
     }
 }

@@ -25,13 +25,6 @@ public abstract class NotYetCommand implements Callable<Integer> {
         return NOT_YET;
     }
 
-    @Command(name = "teacher", mixinStandardHelpOptions = true,
-            description = "(not built yet) Run the teacher service: batched, exactly-once teacher inference on the event stream.")
-    public static final class Teacher extends NotYetCommand {
-        public Teacher() {
-            super("the teacher service", "issue #3");
-        }
-    }
 
     @Command(name = "student", mixinStandardHelpOptions = true,
             description = "(not built yet) Run the student service: join, online distillation, checkpoints, update API.")

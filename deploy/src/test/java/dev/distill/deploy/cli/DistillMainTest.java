@@ -31,7 +31,7 @@ class DistillMainTest {
 
     @Test
     void servicesNotBuiltYetSaySoAndFail() {
-        Captured run = capture("teacher");
+        Captured run = capture("student");
 
         assertThat(run.exitCode).isEqualTo(NotYetCommand.NOT_YET);
         assertThat(run.err).contains("not built yet");

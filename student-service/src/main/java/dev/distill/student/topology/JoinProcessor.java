@@ -1,0 +1,365 @@
+package dev.distill.student.topology;
+
+import dev.distill.common.event.Event;
+import dev.distill.common.event.Label;
+import dev.distill.common.event.TeacherLogits;
+import dev.distill.common.kafka.DeadLetters;
+import dev.distill.common.serde.EventCodec;
+import dev.distill.common.serde.LabelCodec;
+import dev.distill.common.serde.MalformedRecordException;
+import dev.distill.common.serde.MalformedRecordException.Reason;
+import dev.distill.common.serde.TeacherLogitsCodec;
+import dev.distill.student.example.TeacherOutput;
+import dev.distill.student.example.TrainingExample;
+import dev.distill.student.example.TrainingExampleCodec;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.function.LongSupplier;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.header.internals.RecordHeaders;
+import org.apache.kafka.common.record.TimestampType;
+import org.apache.kafka.common.utils.Bytes;
+import org.apache.kafka.streams.KeyValue;
+import org.apache.kafka.streams.processor.PunctuationType;
+import org.apache.kafka.streams.processor.api.Processor;
+import org.apache.kafka.streams.processor.api.ProcessorContext;
+import org.apache.kafka.streams.processor.api.Record;
+import org.apache.kafka.streams.processor.api.RecordMetadata;
+import org.apache.kafka.streams.state.KeyValueIterator;
+import org.apache.kafka.streams.state.KeyValueStore;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Joins events, teacher logits and labels by event id (see {@link JoinTopology} for the rules). One instance per
+ * task; all time decisions use stream time, so replays and tests behave like live processing.
+ */
+final class JoinProcessor implements Processor<byte[], byte[], byte[], byte[]> {
+
+    private static final Logger log = LoggerFactory.getLogger(JoinProcessor.class);
+
+    private final StudentJoinConfig config;
+    private final JoinMetrics metrics;
+    private final EventCodec events;
+    private final TeacherLogitsCodec logits;
+    private final LabelCodec labels;
+    private final TrainingExampleCodec examples = new TrainingExampleCodec();
+    private final List<TeacherSpec> expected;
+    private final long windowMs;
+    private final long horizonMs;
+    private final long orphanHoldMs;
+
+    private ProcessorContext<byte[], byte[]> context;
+    private KeyValueStore<String, byte[]> states;
+    private KeyValueStore<String, Long> expiredIds;
+    private KeyValueStore<Bytes, byte[]> deadlines;
+    // Refreshed on the stream thread at each punctuation, read by the metrics gauge on any thread.
+    private volatile long pendingEstimate;
+    private final LongSupplier pendingSource = () -> pendingEstimate;
+
+    JoinProcessor(StudentJoinConfig config, JoinMetrics metrics) {
+        this.config = config;
+        this.metrics = metrics;
+        this.events = new EventCodec(config.recordLimits());
+        this.logits = new TeacherLogitsCodec(config.recordLimits());
+        this.labels = new LabelCodec(config.recordLimits());
+        this.expected = config.teachers();
+        this.windowMs = config.joinWindow().toMillis();
+        this.horizonMs = config.labelHorizon().toMillis();
+        this.orphanHoldMs = config.orphanHold().toMillis();
+    }
+
+    @Override
+    public void init(ProcessorContext<byte[], byte[]> context) {
+        this.context = context;
+        this.states = context.getStateStore(JoinTopology.STATE_STORE);
+        this.expiredIds = context.getStateStore(JoinTopology.EXPIRED_IDS_STORE);
+        this.deadlines = context.getStateStore(JoinTopology.DEADLINE_STORE);
+        context.schedule(config.punctuateInterval(), PunctuationType.STREAM_TIME, this::punctuate);
+        pendingEstimate = states.approximateNumEntries();
+        metrics.addPendingSource(pendingSource);
+    }
+
+    @Override
+    public void close() {
+        metrics.removePendingSource(pendingSource);
+    }
+
+    @Override
+    public void process(Record<byte[], byte[]> record) {
+        String topic = context.recordMetadata().map(RecordMetadata::topic).orElse("");
+        try {
+            if (topic.equals(config.eventsTopic())) {
+                onEvent(record);
+            } else if (topic.equals(config.teacherLogitsTopic())) {
+                onLogits(record);
+            } else if (topic.equals(config.labelsTopic())) {
+                onLabel(record);
+            } else {
+                throw new IllegalStateException("join received a record from unexpected topic '" + topic + "'");
+            }
+        } catch (MalformedRecordException | IllegalArgumentException e) {
+            deadLetter(topic, record, e);
+        }
+    }
+
+    private long now(Record<?, ?> record) {
+        return Math.max(0, Math.max(context.currentStreamTimeMs(), record.timestamp()));
+    }
+
+    private void onEvent(Record<byte[], byte[]> record) {
+        String key = key(record, "event");
+        Event event = events.decode(record.value(), record.headers());
+        if (!event.id().equals(key)) {
+            throw new MalformedRecordException(Reason.BAD_VALUE, "event " + event.id() + ": record key '" + key
+                    + "' differs from the event id; producers must key events by their id");
+        }
+        long now = now(record);
+        byte[] stored = states.get(key);
+        JoinState state = stored == null ? null : JoinState.decode(stored);
+        if (state == null) {
+            if (Deadline.plus(event.timestamp(), horizonMs) <= now) {
+                // Arrived after its own horizon: nothing can join it any more; its label will count as expired.
+                rememberExpired(key, event.timestamp());
+                return;
+            }
+            state = JoinState.empty(now);
+        } else if (state.hasEvent()) {
+            log.debug("event {} seen again; keeping the first", key);
+            return;
+        }
+        state = state.withEvent(event);
+        schedule(Deadline.plus(event.timestamp(), windowMs), Deadline.Kind.WINDOW, key);
+        schedule(Deadline.plus(event.timestamp(), horizonMs), Deadline.Kind.EXPIRE, key);
+        state = maybeEmitSoft(state, now, record.timestamp());
+        if (state.pendingLabel() != null) {
+            state = applyLabel(state, state.pendingLabel(), record.timestamp());
+        }
+        states.put(key, state.encode());
+    }
+
+    private void onLogits(Record<byte[], byte[]> record) {
+        String key = key(record, "teacher logits");
+        TeacherLogits teacher = logits.decode(record.value(), record.headers());
+        if (!expected.isEmpty() && expected.stream().noneMatch(s -> s.teacherId().equals(teacher.teacherId()))) {
+            log.debug("logits of {} for {} ignored: not in {}", teacher.teacherId(), key, StudentJoinConfig.TEACHERS);
+            return;
+        }
+        long now = now(record);
+        byte[] stored = states.get(key);
+        JoinState state;
+        if (stored == null) {
+            if (expiredIds.get(key) != null) {
+                return; // its event is past the horizon; nothing will be emitted for it any more
+            }
+            state = JoinState.empty(now);
+            schedule(Deadline.plus(now, orphanHoldMs), Deadline.Kind.ORPHAN, key);
+        } else {
+            state = JoinState.decode(stored);
+        }
+        if (state.hasTeacher(teacher.teacherId())) {
+            log.debug("logits of {} for {} seen again; keeping the first", teacher.teacherId(), key);
+            return;
+        }
+        state = maybeEmitSoft(state.withLogits(teacher), now, record.timestamp());
+        states.put(key, state.encode());
+    }
+
+    private void onLabel(Record<byte[], byte[]> record) {
+        String key = key(record, "label");
+        Label label = labels.decode(record.value(), record.headers());
+        long now = now(record);
+        byte[] stored = states.get(key);
+        if (stored == null) {
+            if (expiredIds.get(key) != null) {
+                metrics.labelsExpired.increment();
+                return;
+            }
+            // The label overtook its event (other partition lag, a teacher-first replay): hold it for the orphan
+            // hold; it joins if the event comes, and counts as unknown otherwise.
+            schedule(Deadline.plus(now, orphanHoldMs), Deadline.Kind.ORPHAN, key);
+            states.put(key, JoinState.empty(now).withPendingLabel(label).encode());
+            return;
+        }
+        JoinState state = JoinState.decode(stored);
+        if (!state.hasEvent()) {
+            if (state.pendingLabel() != null) {
+                metrics.labelsDuplicate.increment();
+                return;
+            }
+            states.put(key, state.withPendingLabel(label).encode());
+            return;
+        }
+        states.put(key, applyLabel(state, label, record.timestamp()).encode());
+    }
+
+    private JoinState applyLabel(JoinState state, Label label, long timestamp) {
+        Event event = state.event();
+        if (state.labelled()) {
+            metrics.labelsDuplicate.increment();
+            return state.withPendingLabel(null);
+        }
+        long delay = label.timestamp() - event.timestamp();
+        if (delay > horizonMs) {
+            metrics.labelsExpired.increment();
+            return state.withPendingLabel(null);
+        }
+        List<TeacherOutput> present = present(state);
+        emit(TrainingExample.labelled(event, present, label), timestamp);
+        metrics.example("labelled", completeness(present));
+        metrics.labelsJoined.increment();
+        metrics.labelDelay(delay);
+        return state.withLabelled();
+    }
+
+    /** Emits the SOFT example when all expected teachers are present, or some are and the window has closed. */
+    private JoinState maybeEmitSoft(JoinState state, long now, long timestamp) {
+        if (!state.hasEvent() || state.softEmitted()) {
+            return state;
+        }
+        List<TeacherOutput> present = present(state);
+        if (present.isEmpty()) {
+            return state;
+        }
+        JoinMetrics.Teachers completeness = completeness(present);
+        boolean windowClosed = Deadline.plus(state.event().timestamp(), windowMs) <= now;
+        if (completeness != JoinMetrics.Teachers.ALL && !windowClosed) {
+            return state;
+        }
+        emit(TrainingExample.soft(state.event(), present), timestamp);
+        metrics.example("soft", completeness);
+        return state.withSoftEmitted();
+    }
+
+    private List<TeacherOutput> present(JoinState state) {
+        List<TeacherOutput> out = new ArrayList<>();
+        if (expected.isEmpty()) {
+            for (TeacherLogits l : state.logits()) {
+                out.add(new TeacherOutput(l.teacherId(), l.modelVersion(), 1f, l.toDense()));
+            }
+            return out;
+        }
+        for (TeacherSpec spec : expected) {
+            for (TeacherLogits l : state.logits()) {
+                if (l.teacherId().equals(spec.teacherId())) {
+                    out.add(new TeacherOutput(l.teacherId(), l.modelVersion(), spec.weight(), l.toDense()));
+                }
+            }
+        }
+        return out;
+    }
+
+    private JoinMetrics.Teachers completeness(List<TeacherOutput> present) {
+        if (present.isEmpty()) {
+            return JoinMetrics.Teachers.NONE;
+        }
+        return expected.isEmpty() || present.size() == expected.size()
+                ? JoinMetrics.Teachers.ALL : JoinMetrics.Teachers.PARTIAL;
+    }
+
+    private void emit(TrainingExample example, long timestamp) {
+        byte[] key = example.eventId().getBytes(StandardCharsets.UTF_8);
+        context.forward(new Record<>(key, examples.encode(example), timestamp, new RecordHeaders()),
+                JoinTopology.EXAMPLES_SINK);
+    }
+
+    private void punctuate(long streamTime) {
+        List<Deadline> due = new ArrayList<>();
+        long upTo = streamTime == Long.MAX_VALUE ? Long.MAX_VALUE : streamTime + 1;
+        try (KeyValueIterator<Bytes, byte[]> it = deadlines.range(Deadline.from(0), Deadline.from(upTo))) {
+            while (it.hasNext() && due.size() < config.punctuateMaxDue()) {
+                KeyValue<Bytes, byte[]> next = it.next();
+                Deadline d = Deadline.of(next.key);
+                if (d.time() <= streamTime) {
+                    due.add(d);
+                }
+            }
+        }
+        for (Deadline d : due) {
+            deadlines.delete(d.key());
+            fire(d, streamTime);
+        }
+        pendingEstimate = states.approximateNumEntries();
+    }
+
+    private void fire(Deadline d, long streamTime) {
+        String id = d.eventId();
+        if (d.kind() == Deadline.Kind.FORGET) {
+            Long expiry = expiredIds.get(id);
+            if (expiry != null && expiry <= streamTime) {
+                expiredIds.delete(id);
+            }
+            return;
+        }
+        byte[] stored = states.get(id);
+        if (stored == null) {
+            return;
+        }
+        JoinState state = JoinState.decode(stored);
+        switch (d.kind()) {
+            case WINDOW -> {
+                JoinState after = maybeEmitSoft(state, streamTime, streamTime);
+                if (after != state) {
+                    states.put(id, after.encode());
+                }
+            }
+            case EXPIRE -> {
+                if (state.hasEvent() && Deadline.plus(state.event().timestamp(), horizonMs) <= streamTime) {
+                    states.delete(id);
+                    rememberExpired(id, state.event().timestamp());
+                }
+            }
+            case ORPHAN -> {
+                if (!state.hasEvent()) {
+                    states.delete(id);
+                    if (state.pendingLabel() != null) {
+                        metrics.labelsUnknown.increment();
+                    }
+                }
+            }
+            default -> throw new IllegalStateException("unhandled deadline " + d);
+        }
+    }
+
+    private void rememberExpired(String id, long eventTimestamp) {
+        long forgetAt = Deadline.plus(Deadline.plus(eventTimestamp, horizonMs), horizonMs);
+        expiredIds.put(id, forgetAt);
+        schedule(forgetAt, Deadline.Kind.FORGET, id);
+    }
+
+    private void schedule(long time, Deadline.Kind kind, String id) {
+        deadlines.put(new Deadline(time, kind, id).key(), new byte[] {kind.code});
+    }
+
+    private static String key(Record<byte[], byte[]> record, String what) {
+        byte[] key = record.key();
+        if (key == null || key.length == 0) {
+            throw new MalformedRecordException(Reason.MISSING_FIELD, what + " record has no key; the key must be the "
+                    + "event id (UTF-8)");
+        }
+        String id = new String(key, StandardCharsets.UTF_8);
+        if (id.isBlank() || id.length() > Event.MAX_ID_LENGTH) {
+            throw new MalformedRecordException(Reason.BAD_VALUE, what + " record key must be a non-blank event id of "
+                    + "at most " + Event.MAX_ID_LENGTH + " characters");
+        }
+        return id;
+    }
+
+    private void deadLetter(String topic, Record<byte[], byte[]> record, RuntimeException error) {
+        Optional<RecordMetadata> meta = context.recordMetadata();
+        ConsumerRecord<byte[], byte[]> source = new ConsumerRecord<>(topic,
+                meta.map(RecordMetadata::partition).orElse(-1), meta.map(RecordMetadata::offset).orElse(-1L),
+                record.timestamp(), TimestampType.CREATE_TIME, -1, -1, record.key(), record.value(), record.headers(),
+                Optional.empty());
+        ProducerRecord<byte[], byte[]> letter = DeadLetters.record(config.deadLetterTopic(), source, error);
+        String reason = DeadLetters.reason(error);
+        metrics.deadLetter(topic, reason);
+        log.warn("dead-lettering {} record at partition {} offset {} ({}): {}", topic, source.partition(),
+                source.offset(), reason, error.getMessage());
+        context.forward(new Record<>(letter.key(), letter.value(), record.timestamp(), letter.headers()),
+                JoinTopology.DEAD_LETTER_SINK);
+    }
+}

@@ -1,0 +1,161 @@
+package dev.distill.student.example;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.catchThrowable;
+
+import dev.distill.common.event.Event;
+import dev.distill.common.event.Label;
+import dev.distill.common.serde.MalformedRecordException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.util.List;
+import java.util.Random;
+import org.junit.jupiter.api.Test;
+
+class TrainingExampleCodecTest {
+
+    private final TrainingExampleCodec codec = new TrainingExampleCodec();
+
+    private static final Event EVENT = new Event("e-ü-1", 1_700_000_000_000L, new int[] {2, 3},
+            new float[] {0f, 0.5f, -1.25f, 3e-7f, 1e30f, -0f});
+    private static final TeacherOutput TEACHER_A = new TeacherOutput("teacher-a", "v7", 0.75f,
+            new float[] {1.5f, -2f, 0.25f});
+    private static final TeacherOutput TEACHER_B = new TeacherOutput("tb", "2026-11-23T20:00", 0.25f,
+            new float[] {0f, 9f, -9f});
+
+    @Test
+    void roundTripsASoftExampleWithTwoTeachers() {
+        // Given
+        TrainingExample soft = TrainingExample.soft(EVENT, List.of(TEACHER_A, TEACHER_B));
+
+        // When
+        TrainingExample decoded = codec.decode(codec.encode(soft));
+
+        // Then
+        assertThat(decoded).isEqualTo(soft);
+        assertThat(decoded.kind()).isEqualTo(TrainingExample.Kind.SOFT);
+        assertThat(decoded.hasLabel()).isFalse();
+        assertThat(decoded.features()).containsExactly(EVENT.features());
+        assertThat(decoded.teacher("tb").logits()).containsExactly(0f, 9f, -9f);
+        assertThat(decoded.teacher("teacher-a").weight()).isEqualTo(0.75f);
+    }
+
+    @Test
+    void roundTripsALabelledExampleWithoutTeachers() {
+        // Given
+        TrainingExample labelled = TrainingExample.labelled(EVENT, List.of(), new Label(2, 1_700_000_005_000L));
+
+        // When
+        TrainingExample decoded = codec.decode(codec.encode(labelled));
+
+        // Then
+        assertThat(decoded).isEqualTo(labelled);
+        assertThat(decoded.label()).isEqualTo(2);
+        assertThat(decoded.labelTimestamp()).isEqualTo(1_700_000_005_000L);
+        assertThat(decoded.teachers()).isEmpty();
+    }
+
+    @Test
+    void writesLittleEndianWithMagicVersionAndAlignedFeatures() {
+        // Given
+        byte[] bytes = codec.encode(TrainingExample.soft(EVENT, List.of(TEACHER_A)));
+
+        // When
+        ByteBuffer b = ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN);
+
+        // Then
+        assertThat(bytes[0]).isEqualTo(TrainingExampleCodec.MAGIC_0);
+        assertThat(bytes[1]).isEqualTo(TrainingExampleCodec.MAGIC_1);
+        assertThat(bytes[2]).isEqualTo(TrainingExampleCodec.VERSION);
+        assertThat(bytes[3]).isEqualTo((byte) 'S');
+        assertThat(b.getLong(4)).isEqualTo(EVENT.timestamp());
+        int idBytes = "e-ü-1".getBytes(java.nio.charset.StandardCharsets.UTF_8).length;
+        int featuresAt = TrainingExampleCodec.align(28 + 8 + idBytes);
+        assertThat(featuresAt % 4).isZero();
+        assertThat(b.getFloat(featuresAt + 4)).isEqualTo(0.5f);
+    }
+
+    @Test
+    void rejectsEveryTruncationWithTypedError() {
+        // Given
+        byte[] bytes = codec.encode(TrainingExample.soft(EVENT, List.of(TEACHER_A, TEACHER_B)));
+
+        for (int length = 0; length < bytes.length; length++) {
+            byte[] cut = java.util.Arrays.copyOf(bytes, length);
+
+            // When
+            Throwable thrown = catchThrowable(() -> codec.decode(cut));
+
+            // Then
+            assertThat(thrown).as("length %d", length).isInstanceOf(MalformedRecordException.class);
+        }
+    }
+
+    @Test
+    void rejectsTrailingBytesUnknownVersionAndForeignMagic() {
+        byte[] bytes = codec.encode(TrainingExample.soft(EVENT, List.of(TEACHER_A)));
+
+        byte[] trailing = java.util.Arrays.copyOf(bytes, bytes.length + 1);
+        assertThatThrownBy(() -> codec.decode(trailing)).isInstanceOf(MalformedRecordException.class)
+                .hasMessageContaining("trailing");
+
+        byte[] version = bytes.clone();
+        version[2] = 9;
+        assertThatThrownBy(() -> codec.decode(version)).isInstanceOf(MalformedRecordException.class)
+                .hasMessageContaining("version 9");
+
+        byte[] json = "{\"id\":\"e-1\"}".getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        assertThatThrownBy(() -> codec.decode(json)).isInstanceOf(MalformedRecordException.class)
+                .hasMessageContaining("magic");
+    }
+
+    @Test
+    void rejectsNaNPatchedIntoTheFeaturesWithTypedError() {
+        // Given a valid frame whose feature 0.5 is overwritten with NaN
+        byte[] bytes = codec.encode(TrainingExample.soft(EVENT, List.of(TEACHER_A)));
+        int featuresAt = TrainingExampleCodec.align(28 + 8 + "e-ü-1".getBytes(java.nio.charset.StandardCharsets.UTF_8).length);
+        ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN).putFloat(featuresAt + 4, Float.NaN);
+
+        // When / Then
+        assertThatThrownBy(() -> codec.decode(bytes)).isInstanceOf(MalformedRecordException.class)
+                .hasMessageContaining("finite");
+    }
+
+    @Test
+    void throwsOnlyMalformedRecordExceptionForRandomAndMutatedBytes() {
+        Random random = new Random(42);
+        byte[] valid = codec.encode(TrainingExample.soft(EVENT, List.of(TEACHER_A, TEACHER_B)));
+        for (int i = 0; i < 5_000; i++) {
+            byte[] input;
+            if (i % 2 == 0) {
+                input = valid.clone();
+                for (int flips = 1 + random.nextInt(4); flips > 0; flips--) {
+                    input[random.nextInt(input.length)] = (byte) random.nextInt(256);
+                }
+            } else {
+                input = new byte[random.nextInt(200)];
+                random.nextBytes(input);
+                if (input.length > 3) {
+                    input[0] = TrainingExampleCodec.MAGIC_0;
+                    input[1] = TrainingExampleCodec.MAGIC_1;
+                    input[2] = TrainingExampleCodec.VERSION;
+                    input[3] = (byte) 'L';
+                }
+            }
+            byte[] bytes = input;
+
+            Throwable thrown = catchThrowable(() -> codec.decode(bytes));
+
+            assertThat(thrown).as("input %d", i).satisfiesAnyOf(
+                    t -> assertThat(t).isNull(),
+                    t -> assertThat(t).isInstanceOf(MalformedRecordException.class));
+        }
+    }
+
+    @Test
+    void rejectsASoftExampleWithoutTeachersAtConstruction() {
+        assertThatThrownBy(() -> TrainingExample.soft(EVENT, List.of()))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("needs teacher logits");
+    }
+}

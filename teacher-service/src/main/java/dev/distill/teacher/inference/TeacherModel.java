@@ -1,0 +1,29 @@
+package dev.distill.teacher.inference;
+
+/**
+ * A loaded teacher: scores batches of samples into logits. Safe to call from several threads (each gets its own
+ * DJL {@code Predictor}); {@link #close()} must only be called once no thread scores any more.
+ */
+public interface TeacherModel extends AutoCloseable {
+
+    /** Short SHA-256 of the model file's bytes: the same file gives the same version on every machine. */
+    String version();
+
+    /** Values per sample (e.g. 784 for 28×28). */
+    int sampleSize();
+
+    int numClasses();
+
+    /**
+     * Scores {@code n} samples.
+     *
+     * @param inputs {@code n * sampleSize()} values, sample after sample, row-major
+     * @return {@code n} rows of {@code numClasses()} logits
+     * @throws IllegalArgumentException if {@code inputs} does not hold {@code n} samples
+     * @throws TeacherModelException if the model fails or returns an unexpected shape
+     */
+    float[][] score(float[] inputs, int n);
+
+    @Override
+    void close();
+}
