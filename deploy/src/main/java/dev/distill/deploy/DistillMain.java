@@ -2,10 +2,12 @@ package dev.distill.deploy;
 
 import dev.distill.deploy.cli.BenchCommand;
 import dev.distill.deploy.cli.BrokerCommand;
+import dev.distill.deploy.cli.EdgeCommand;
 import dev.distill.deploy.cli.LocalCommand;
 import dev.distill.deploy.cli.NotYetCommand;
 import dev.distill.deploy.cli.ReplayCommand;
 import dev.distill.deploy.cli.TeacherCommand;
+import dev.distill.deploy.cli.TrainTeacherCommand;
 import dev.distill.deploy.cli.TopicsCommand;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -23,8 +25,8 @@ import picocli.CommandLine.Command;
             ReplayCommand.class,
             TeacherCommand.class,
             NotYetCommand.Student.class,
-            NotYetCommand.Edge.class,
-            NotYetCommand.TrainTeacher.class,
+            EdgeCommand.class,
+            TrainTeacherCommand.class,
             BenchCommand.class,
             CommandLine.HelpCommand.class
         })

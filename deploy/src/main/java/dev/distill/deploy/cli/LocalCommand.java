@@ -20,8 +20,8 @@ import picocli.CommandLine.Option;
                 "summary at the end or on Ctrl-C."})
 public final class LocalCommand implements Callable<Integer> {
 
-    /** Parts of the local stack that later issues add; named in the output until they exist. */
-    static final List<String> NOT_YET = List.of("teacher service (#3)", "student service (#4)", "edge agent (#5)");
+    /** Services not yet started by the local stack (issue #7); named in the output until they are. */
+    static final List<String> NOT_YET = List.of("teacher service", "student service", "edge agent");
 
     @Mixin ReplayOptions replay;
     @Mixin ConfigOptions config;

@@ -25,7 +25,6 @@ public abstract class NotYetCommand implements Callable<Integer> {
         return NOT_YET;
     }
 
-
     @Command(name = "student", mixinStandardHelpOptions = true,
             description = "(not built yet) Run the student service: join, online distillation, checkpoints, update API.")
     public static final class Student extends NotYetCommand {
@@ -34,19 +33,4 @@ public abstract class NotYetCommand implements Callable<Integer> {
         }
     }
 
-    @Command(name = "edge", mixinStandardHelpOptions = true,
-            description = "(not built yet) Run an edge agent: poll, verify, hot-swap, serve, report.")
-    public static final class Edge extends NotYetCommand {
-        public Edge() {
-            super("the edge agent", "issue #5");
-        }
-    }
-
-    @Command(name = "train-teacher", mixinStandardHelpOptions = true,
-            description = "(not built yet) Train the reference teacher on Fashion-MNIST and save it for the local stack.")
-    public static final class TrainTeacher extends NotYetCommand {
-        public TrainTeacher() {
-            super("teacher training", "issue #3");
-        }
-    }
 }

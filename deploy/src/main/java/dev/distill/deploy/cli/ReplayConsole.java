@@ -18,7 +18,7 @@ final class ReplayConsole {
 
     void progress(ReplayStats s) {
         out.printf("[%5ds] events %,d (%.0f/s)  labels sent %,d, pending %,d%s%n", s.elapsedMillis() / 1000, s.eventsSent(),
-                s.eventsPerSecond(), s.labelsSent(), s.labelsPending(), notYet.isEmpty() ? "" : "  | not yet: " + String.join(", ", notYet));
+                s.eventsPerSecond(), s.labelsSent(), s.labelsPending(), notYet.isEmpty() ? "" : "  | not in the local stack yet: " + String.join(", ", notYet));
     }
 
     void summary(ReplayStats s) {
@@ -31,7 +31,7 @@ final class ReplayConsole {
         row("send errors", String.format("%,d", s.sendErrors()));
         row("elapsed", String.format("%.1f s", s.elapsedMillis() / 1000.0));
         for (String part : notYet) {
-            row(part, "not yet built");
+            row(part, "not in the local stack yet");
         }
         out.printf("replay-summary events=%d labels=%d labels_unsent=%d send_errors=%d events_per_s=%.1f%n",
                 s.eventsSent(), s.labelsSent(), s.labelsUnsent(), s.sendErrors(), s.eventsPerSecond());

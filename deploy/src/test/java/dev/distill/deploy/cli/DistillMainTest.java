@@ -18,7 +18,7 @@ class DistillMainTest {
         Captured run = capture(command, "--help");
 
         assertThat(run.exitCode).isZero();
-        assertThat(run.out).contains("Usage: distill " + command).contains("--help");
+        assertThat(run.out).containsIgnoringCase("usage: distill " + command).contains("--help");
     }
 
     @Test
