@@ -402,7 +402,12 @@ public final class EdgeAgent implements AutoCloseable {
         }
     }
 
-    /** Version being served, 0 before the first update. */
+    /** Whether a model has been applied; until then {@link #predict} refuses and {@link #servingVersion} says 0. */
+    public boolean isServing() {
+        return current.get() != null;
+    }
+
+    /** Version being served, 0 before the first update (see {@link #isServing}). */
     public long servingVersion() {
         return servingVersion.get();
     }

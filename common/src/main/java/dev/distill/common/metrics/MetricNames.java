@@ -63,6 +63,8 @@ public enum MetricNames {
             "Rolling student-teacher top-1 agreement (0..1).", "model"),
     STUDENT_EXAMPLES_LAG("distill.student.examples.lag", Meter.Type.GAUGE, null,
             "Joined examples not yet trained on.", "model"),
+    STUDENT_CHECKPOINT_SAVE("distill.student.checkpoint.save", Meter.Type.TIMER, "seconds",
+            "Time to write one local trainer checkpoint (parameters, optimiser state, offsets) durably.", "model"),
 
     // student-service: checkpoints and the update API
     CHECKPOINTS("distill.checkpoints", Meter.Type.COUNTER, null,

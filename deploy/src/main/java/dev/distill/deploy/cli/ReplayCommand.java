@@ -1,7 +1,6 @@
 package dev.distill.deploy.cli;
 
 import dev.distill.deploy.replay.ReplayStats;
-import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -18,7 +17,8 @@ public final class ReplayCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        ReplayStats stats = Replays.run(config.load(), replay.settings(), new ReplayConsole(System.out, List.of()));
+        ReplayConsole console = ReplayConsole.replayOnly(System.out);
+        ReplayStats stats = Replays.run(config.load(), replay.settings(), console, console::summary);
         return stats.sendErrors() == 0 ? 0 : 1;
     }
 }

@@ -11,16 +11,21 @@ import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 
-/** Runs a Fashion-MNIST replay against the configured cluster, stopping cleanly on Ctrl-C. */
+/**
+ * Runs a Fashion-MNIST replay against the configured cluster, stopping cleanly on Ctrl-C: the replay stops, then
+ * {@code finish} runs (e.g. summary and shutdown of the services) before the JVM is let go.
+ */
 final class Replays {
 
     private Replays() {}
 
-    static ReplayStats run(DistillConfig config, ReplaySettings settings, ReplayConsole console) throws InterruptedException {
+    static ReplayStats run(DistillConfig config, ReplaySettings settings, ReplayConsole console,
+            Consumer<ReplayStats> finish) throws InterruptedException {
         LabelledImages images = FashionMnist.load(config.datasetDir(), settings.split());
         Map<String, Object> props = new HashMap<>(config.kafkaClientProperties());
         props.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, config.bootstrapServers());
@@ -36,7 +41,7 @@ final class Replays {
             Thread onCtrlC = new Thread(() -> {
                 replay.stop();
                 try {
-                    done.await(15, TimeUnit.SECONDS); // let the summary print before the JVM goes
+                    done.await(60, TimeUnit.SECONDS); // let the summary print and services stop before the JVM goes
                 } catch (InterruptedException e) {
                     Thread.currentThread().interrupt();
                 }
@@ -44,7 +49,7 @@ final class Replays {
             Runtime.getRuntime().addShutdownHook(onCtrlC);
             try {
                 ReplayStats stats = replay.run(console::progress);
-                console.summary(stats);
+                finish.accept(stats);
                 return stats;
             } finally {
                 done.countDown();

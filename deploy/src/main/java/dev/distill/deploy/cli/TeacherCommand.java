@@ -21,7 +21,7 @@ public final class TeacherCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws InterruptedException {
-        TeacherConfig cfg = config.load(TeacherConfig.definition(), TeacherConfig::new, Map.of());
+        TeacherConfig cfg = config.load(TeacherConfig.definition(), TeacherConfig::new, Map.of(), Map.of());
         TeacherService service = TeacherService.start(cfg);
         Thread stop = new Thread(service::close, "distill-teacher-stop");
         Runtime.getRuntime().addShutdownHook(stop);

@@ -6,31 +6,56 @@ import dev.distill.deploy.DistillMain;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
+/** The README's first command, end to end: broker, first-use teacher training, teacher, student, edge, replay. */
 class LocalCommandIT {
 
+    @TempDir Path home;
+
     @Test
-    void localStackStartsABrokerReplaysEventsAndPrintsASummary() {
+    void localStackRunsTheWholeLoopFromEventsToAnEdgeAgentServingAPublishedStudent() {
+        // Given a fresh home (no cached teacher) and a small teacher so that first-use training takes seconds
+        System.setProperty("distill.home", home.toString());
+        String printed;
+        int code;
         PrintStream old = System.out;
         ByteArrayOutputStream out = new ByteArrayOutputStream();
-        int code;
         try {
             System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
-            code = DistillMain.run("local", "--events", "300", "--rate", "300", "--label-delay", "500ms",
-                    "--label-fraction", "1");
+            // When the local stack replays 2000 events, all labelled half a second later
+            code = DistillMain.run("local", "--events", "2000", "--rate", "400", "--label-delay", "500ms",
+                    "--label-fraction", "1", "--drain", "15s", "--teacher-architecture", "mlp:784-32-10",
+                    "--teacher-epochs", "1", "-s", "student.checkpoint.every.examples=500",
+                    "-s", "student.checkpoint.every.ms=3000");
         } finally {
             System.setOut(old);
+            System.clearProperty("distill.home");
         }
-        String printed = out.toString(StandardCharsets.UTF_8);
+        printed = out.toString(StandardCharsets.UTF_8);
         System.out.print(printed);
 
+        // Then the teacher was trained and cached, every event was scored, the student trained on the joined
+        // stream and published, and the edge agent serves a published version
         assertThat(code).isZero();
+        assertThat(Files.exists(home.resolve("models/teacher/teacher.params"))).isTrue();
         assertThat(printed)
                 .contains("broker ready at")
-                .contains("topics: created [distill.events")
-                .contains("[    1s] events")
-                .contains("replay-summary events=300 labels=300 labels_unsent=0 send_errors=0")
-                .contains("teacher service").contains("not in the local stack yet");
+                .contains("replay-summary events=2000 labels=2000 labels_unsent=0 send_errors=0")
+                .containsPattern("teacher logits committed\\s+2,000")
+                .containsPattern("student examples trained\\s+4,000");
+        assertThat(number(printed, "latest published version\\s+v(\\d+)")).isGreaterThanOrEqualTo(1);
+        assertThat(number(printed, "edge agent serving\\s+v(\\d+)")).isGreaterThanOrEqualTo(1);
+    }
+
+    private static long number(String text, String regex) {
+        Matcher m = Pattern.compile(regex).matcher(text);
+        assertThat(m.find()).as("'" + regex + "' in the output").isTrue();
+        return Long.parseLong(m.group(1));
     }
 }

@@ -1,0 +1,72 @@
+package dev.distill.student;
+
+import dev.distill.common.config.ConfigLoader;
+import dev.distill.student.config.StudentServiceConfig;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import org.apache.kafka.common.config.ConfigException;
+
+/**
+ * Entry point of the student-service (config errors, including {@code DistillConfigException}, exit with 2): {@code StudentMain [--config FILE] [--set key=value]...}. Keys, environment
+ * variables and defaults are those of {@link StudentServiceConfig}.
+ */
+public final class StudentMain {
+
+    private StudentMain() {}
+
+    public static void main(String... args) throws InterruptedException {
+        StudentService service;
+        try {
+            service = run(args);
+        } catch (IllegalArgumentException | ConfigException e) {
+            System.err.println("student: " + e.getMessage());
+            System.exit(2);
+            return;
+        }
+        Runtime.getRuntime().addShutdownHook(new Thread(service::close, "student-shutdown"));
+        while (!service.awaitTermination(Duration.ofDays(1))) {
+            // keeps the JVM alive while the trainer runs
+        }
+        if (service.failure().isPresent()) {
+            System.err.println("student: stopped on " + service.failure().get());
+            System.exit(1);
+        }
+    }
+
+    /** Loads the config (file, DISTILL_* environment, --set overrides) and starts a service; the caller closes it. */
+    public static StudentService run(String... args) {
+        return StudentService.start(config(System.getenv(), args));
+    }
+
+    /** Parses {@code --config FILE} and repeated {@code --set key=value}. */
+    public static StudentServiceConfig config(Map<String, String> env, String... args) {
+        Path file = null;
+        Map<String, String> overrides = new LinkedHashMap<>();
+        for (int i = 0; i < args.length; i++) {
+            String a = args[i];
+            if ((a.equals("--config") || a.equals("--set")) && i + 1 >= args.length) {
+                throw new IllegalArgumentException(a + " needs a value; usage: " + usage());
+            }
+            switch (a) {
+                case "--config" -> file = Path.of(args[++i]);
+                case "--set" -> {
+                    String kv = args[++i];
+                    int eq = kv.indexOf('=');
+                    if (eq <= 0) {
+                        throw new IllegalArgumentException("--set " + kv + ": expected key=value; usage: " + usage());
+                    }
+                    overrides.put(kv.substring(0, eq).strip(), kv.substring(eq + 1));
+                }
+                default -> throw new IllegalArgumentException("unknown argument '" + a + "'; usage: " + usage());
+            }
+        }
+        return new ConfigLoader(StudentServiceConfig.definition(), env).load(file, overrides,
+                StudentServiceConfig::new);
+    }
+
+    private static String usage() {
+        return "student [--config FILE] [--set key=value]...";
+    }
+}

@@ -1,0 +1,508 @@
+package dev.distill.student.pipeline;
+
+import dev.distill.common.checkpoint.CheckpointPublisher;
+import dev.distill.common.kafka.DeadLetterPublisher;
+import dev.distill.common.serde.MalformedRecordException;
+import dev.distill.common.serde.MalformedRecordException.Reason;
+import dev.distill.student.config.StudentServiceConfig;
+import dev.distill.student.config.StudentServiceConfig.GateMetric;
+import dev.distill.student.example.TeacherOutput;
+import dev.distill.student.example.TrainingExample;
+import dev.distill.student.example.TrainingExampleCodec;
+import dev.distill.student.metrics.TrainerMetrics;
+import dev.distill.student.training.Batch;
+import dev.distill.student.training.CheckpointStore;
+import dev.distill.student.training.NonFiniteLossException;
+import dev.distill.student.training.OnlineStudent;
+import dev.distill.student.training.PrequentialStats;
+import dev.distill.student.training.StudentCheckpoint;
+import dev.distill.student.training.StudentConfig;
+import dev.distill.student.training.TeacherEnsemble;
+import dev.distill.student.training.TrainStepResult;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.OptionalLong;
+import java.util.TreeMap;
+import org.apache.kafka.clients.consumer.Consumer;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.ConsumerRecords;
+import org.apache.kafka.common.KafkaException;
+import org.apache.kafka.common.PartitionInfo;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.AuthorizationException;
+import org.apache.kafka.common.errors.OutOfOrderSequenceException;
+import org.apache.kafka.common.errors.ProducerFencedException;
+import org.apache.kafka.common.errors.WakeupException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The online trainer: reads the examples topic with a plain {@code read_committed} consumer that is
+ * {@code assign}ed every partition (no group: positions live in the trainer's checkpoints, as Flink keeps source
+ * offsets in its snapshots), scores each labelled example before training on it (prequential test-then-train),
+ * trains in batches, and every {@code student.checkpoint.every.examples} or {@code .ms} writes a checkpoint
+ * (parameters, optimiser state, the next offset per partition, counts), appends the trained offset ranges to the
+ * {@link TrainingLedger} and offers the checkpoint to the {@link PublishGate}.
+ *
+ * <p>A restart resumes from the latest checkpoint and replays from its offsets: the examples trained after it are
+ * trained again on the restored parameters, so each example is in the parameters exactly once. Undecodable or
+ * ill-shaped examples go to the dead-letter topic and are counted; they never stop the loop. Single-threaded:
+ * {@link #run()} on one thread (it owns the student and the consumer), {@link #stop()} from any.
+ */
+public final class TrainerLoop implements Runnable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(TrainerLoop.class);
+    private static final Duration POLL = Duration.ofMillis(100);
+    private static final long READY_POLL_GAP_NANOS = Duration.ofSeconds(15).toNanos();
+
+    static final String META_EXAMPLES = "examples.trained";
+    static final String META_SOFT = "examples.soft";
+    static final String META_LABELLED = "examples.labelled";
+    static final String META_DEAD = "examples.dead.lettered";
+    static final String META_PUBLISHED_VERSION = "published.version";
+    static final String META_PUBLISHED_METRIC = "published.metric";
+    static final String META_LEDGER_FROM = "ledger.from.";
+
+    private final StudentServiceConfig config;
+    private final Clock clock;
+    private final Consumer<byte[], byte[]> consumer;
+    private final DeadLetterPublisher deadLetters;
+    private final CheckpointPublisher publisher;
+    private final TrainerMetrics metrics;
+    private final PrequentialStats stats;
+    private final CheckpointStore store;
+    private final PublishGate gate;
+    private final TrainingExampleCodec codec = new TrainingExampleCodec();
+    private final StudentConfig studentConfig;
+    private final int batchSize;
+    private final int classes;
+    private final long sampleSize;
+
+    private final List<TrainingExample> pending = new ArrayList<>();
+    private OnlineStudent student;
+    private TrainingLedger ledger;
+    private List<TopicPartition> partitions = List.of();
+    private Map<TopicPartition, Long> checkpointed = new HashMap<>();
+    private long trainedSinceCheckpoint;
+    private long lastCheckpointNanos;
+    private double lastPublishedMetric;
+    private long lastPublishedVersion;
+
+    private volatile long examplesTrained;
+    private volatile long softTrained;
+    private volatile long labelledTrained;
+    private volatile long deadLettered;
+    private volatile long checkpoints;
+    private volatile long lastPollNanos;
+    private volatile boolean polling;
+    private volatile boolean stopping;
+    private volatile Throwable fatal;
+
+    /**
+     * @param publisher          transactional publisher of the checkpoints topic, already {@code resumeFrom} the
+     *                           topic; null turns publishing off
+     * @param publishedMetric    gate metric of the latest version on the checkpoints topic, NaN if unknown
+     */
+    public TrainerLoop(StudentServiceConfig config, Clock clock, Consumer<byte[], byte[]> consumer,
+                       DeadLetterPublisher deadLetters, CheckpointPublisher publisher, double publishedMetric,
+                       TrainerMetrics metrics) {
+        this.config = Objects.requireNonNull(config, "config");
+        this.clock = Objects.requireNonNull(clock, "clock");
+        this.consumer = Objects.requireNonNull(consumer, "consumer");
+        this.deadLetters = Objects.requireNonNull(deadLetters, "deadLetters");
+        this.publisher = publisher;
+        this.metrics = Objects.requireNonNull(metrics, "metrics");
+        this.stats = metrics.stats();
+        this.store = new CheckpointStore(config.checkpointDir(), config.checkpointKeep());
+        this.gate = new PublishGate(config.gateEpsilon(), config.gateMinLabels());
+        this.studentConfig = config.studentConfig();
+        this.batchSize = studentConfig.batchSize();
+        this.classes = studentConfig.parsedArchitecture().numClasses();
+        this.sampleSize = studentConfig.parsedArchitecture().sampleSize();
+        this.lastPublishedMetric = publishedMetric;
+        this.lastPublishedVersion = publisher == null ? -1 : publisher.lastVersion();
+        if (classes != config.modelNumClasses() || sampleSize != config.modelInputSize()) {
+            throw new IllegalArgumentException("student.architecture " + studentConfig.architecture() + " takes "
+                    + sampleSize + " features and gives " + classes + " classes, but model.input.shape/"
+                    + "model.num.classes say " + config.modelInputSize() + " and " + config.modelNumClasses());
+        }
+    }
+
+    /** Asks the loop to train what it holds, write a final checkpoint and return. */
+    public void stop() {
+        stopping = true;
+    }
+
+    /** True while the loop polls (for {@code /ready}). */
+    public boolean isPolling() {
+        return polling && !stopping && System.nanoTime() - lastPollNanos < READY_POLL_GAP_NANOS;
+    }
+
+    public Optional<Throwable> failure() {
+        return Optional.ofNullable(fatal);
+    }
+
+    /** Examples in the parameters of the current model (restored from the checkpoint plus trained since). */
+    public long examplesTrained() {
+        return examplesTrained;
+    }
+
+    public long deadLettered() {
+        return deadLettered;
+    }
+
+    /** Checkpoints written by this loop since it started. */
+    public long checkpointsWritten() {
+        return checkpoints;
+    }
+
+    /** The last version published (by this loop or found on the topic at start), -1 if none. */
+    public long lastPublishedVersion() {
+        return lastPublishedVersion;
+    }
+
+    @Override
+    public void run() {
+        try {
+            init();
+            while (!stopping) {
+                pollOnce();
+            }
+            trainPending();
+            if (trainedSinceCheckpoint > 0) {
+                checkpoint();
+            }
+            LOG.info("trainer stopped after {} examples ({} soft, {} labelled), {} dead letters", examplesTrained,
+                    softTrained, labelledTrained, deadLettered);
+        } catch (WakeupException e) {
+            LOG.info("trainer woken up while stopping; the last checkpoint stands");
+        } catch (RuntimeException | Error e) {
+            fatal = e;
+            LOG.error("trainer stopped on an error; restart it to resume from the last checkpoint", e);
+        } finally {
+            polling = false;
+            if (student != null) {
+                student.close();
+            }
+            consumer.close();
+        }
+    }
+
+    private void init() {
+        String topic = config.examplesTopic();
+        List<PartitionInfo> infos = List.of();
+        while (infos.isEmpty() && !stopping) {
+            infos = Optional.ofNullable(consumer.partitionsFor(topic, Duration.ofSeconds(5))).orElse(List.of());
+        }
+        partitions = infos.stream().map(p -> new TopicPartition(topic, p.partition()))
+                .sorted((a, b) -> Integer.compare(a.partition(), b.partition())).toList();
+        consumer.assign(partitions);
+        ledger = new TrainingLedger(config.checkpointDir());
+        Optional<StudentCheckpoint> latest = store.loadLatest();
+        if (latest.isPresent()) {
+            StudentCheckpoint c = latest.get();
+            student = OnlineStudent.resume(studentConfig, clock, c);
+            Map<String, String> meta = c.metadata();
+            examplesTrained = longMeta(meta, META_EXAMPLES, 0);
+            softTrained = longMeta(meta, META_SOFT, 0);
+            labelledTrained = longMeta(meta, META_LABELLED, 0);
+            deadLettered = longMeta(meta, META_DEAD, 0);
+            lastPublishedVersion = Math.max(lastPublishedVersion, longMeta(meta, META_PUBLISHED_VERSION, -1));
+            if (Double.isNaN(lastPublishedMetric) && meta.containsKey(META_PUBLISHED_METRIC)) {
+                lastPublishedMetric = Double.parseDouble(meta.get(META_PUBLISHED_METRIC));
+            }
+            for (TopicPartition tp : partitions) {
+                Long offset = c.offsets().get(tp.toString());
+                if (offset == null) {
+                    consumer.seekToBeginning(List.of(tp));
+                } else {
+                    consumer.seek(tp, offset);
+                }
+            }
+            recordMissingLedgerLines(c);
+            LOG.info("trainer resumed from checkpoint at step {} ({} examples trained), offsets {}", c.step(),
+                    examplesTrained, new TreeMap<>(c.offsets()));
+        } else {
+            Optional<java.nio.file.Path> warm = config.warmStart();
+            if (warm.isPresent()) {
+                student = OnlineStudent.warmStart(studentConfig, clock, readAll(warm.get()));
+                LOG.info("trainer warm-started {} from {}", studentConfig.architecture(), warm.get());
+            } else {
+                student = OnlineStudent.create(studentConfig, clock);
+                LOG.info("trainer starts a fresh {} (seed {})", studentConfig.architecture(), studentConfig.seed());
+            }
+            consumer.seekToBeginning(partitions);
+        }
+        checkpointed = new HashMap<>();
+        for (TopicPartition tp : partitions) {
+            checkpointed.put(tp, consumer.position(tp));
+        }
+        metrics.lastPublishedVersion(lastPublishedVersion);
+        lastCheckpointNanos = System.nanoTime();
+        lastPollNanos = System.nanoTime();
+        polling = true;
+        LOG.info("trainer reads {} partitions of {} from {}", partitions.size(), topic, checkpointed);
+    }
+
+    // A crash between writing a checkpoint and its ledger lines leaves the ranges only in the checkpoint.
+    private void recordMissingLedgerLines(StudentCheckpoint c) {
+        if (ledger.lastStep() >= c.step()) {
+            return;
+        }
+        List<TrainingLedger.Range> ranges = new ArrayList<>();
+        for (TopicPartition tp : partitions) {
+            String from = c.metadata().get(META_LEDGER_FROM + tp.partition());
+            Long to = c.offsets().get(tp.toString());
+            if (from != null && to != null) {
+                ranges.add(new TrainingLedger.Range(tp.partition(), Long.parseLong(from), to, c.step()));
+            }
+        }
+        ledger.append(ranges);
+        LOG.info("ledger lines of checkpoint step {} were missing (crash after the checkpoint); recorded them", c.step());
+    }
+
+    private void pollOnce() {
+        ConsumerRecords<byte[], byte[]> records = consumer.poll(POLL);
+        lastPollNanos = System.nanoTime();
+        for (ConsumerRecord<byte[], byte[]> r : records) {
+            TrainingExample example;
+            try {
+                example = check(codec.decode(r.value()), r);
+            } catch (MalformedRecordException e) {
+                deadLetters.publish(r, e);
+                deadLettered++;
+                continue;
+            }
+            pending.add(example);
+            if (pending.size() >= batchSize) {
+                trainPending();
+            }
+        }
+        if (records.isEmpty()) {
+            trainPending();
+        }
+        updateLag();
+        boolean due = trainedSinceCheckpoint + pending.size() >= config.checkpointEveryExamples()
+                || System.nanoTime() - lastCheckpointNanos >= config.checkpointEvery().toNanos();
+        if (due) {
+            trainPending();
+            if (trainedSinceCheckpoint > 0) {
+                checkpoint();
+            } else {
+                lastCheckpointNanos = System.nanoTime();
+            }
+        }
+    }
+
+    private TrainingExample check(TrainingExample e, ConsumerRecord<byte[], byte[]> r) {
+        String where = config.examplesTopic() + " record at partition " + r.partition() + " offset " + r.offset();
+        if (e.featureCount() != sampleSize) {
+            throw new MalformedRecordException(Reason.WRONG_SHAPE, where + ": expected " + sampleSize
+                    + " features for " + studentConfig.architecture() + ", got " + e.featureCount());
+        }
+        for (TeacherOutput t : e.teachers()) {
+            if (t.numClasses() != classes) {
+                throw new MalformedRecordException(Reason.WRONG_SHAPE, where + ": teacher " + t.teacherId()
+                        + " gave " + t.numClasses() + " logits, the student has " + classes + " classes");
+            }
+        }
+        if (e.hasLabel() && e.label() >= classes) {
+            throw new MalformedRecordException(Reason.LABEL_OUT_OF_RANGE, where + ": label " + e.label()
+                    + " outside [0, " + classes + ")");
+        }
+        return e;
+    }
+
+    private void trainPending() {
+        if (pending.isEmpty()) {
+            return;
+        }
+        int n = pending.size();
+        float[] features = new float[(int) (n * sampleSize)];
+        float[] soft = new float[n * classes];
+        boolean[] hasSoft = new boolean[n];
+        int[] labels = new int[n];
+        int[] teacherTop = new int[n];
+        int labelled = 0;
+        for (int i = 0; i < n; i++) {
+            TrainingExample e = pending.get(i);
+            System.arraycopy(e.features(), 0, features, (int) (i * sampleSize), (int) sampleSize);
+            float[] p = combine(e);
+            teacherTop[i] = -1;
+            if (p != null) {
+                System.arraycopy(p, 0, soft, i * classes, classes);
+                hasSoft[i] = true;
+                teacherTop[i] = OnlineStudent.argmax(p, 1, classes)[0];
+            }
+            labels[i] = e.hasLabel() ? e.label() : Batch.NO_LABEL;
+            if (e.hasLabel()) {
+                labelled++;
+            }
+        }
+        if (labelled > 0) {
+            // test-then-train: score the labelled examples with the parameters from before this step
+            float[] labelledFeatures = new float[(int) (labelled * sampleSize)];
+            int j = 0;
+            for (int i = 0; i < n; i++) {
+                if (labels[i] != Batch.NO_LABEL) {
+                    System.arraycopy(features, (int) (i * sampleSize), labelledFeatures, (int) (j++ * sampleSize),
+                            (int) sampleSize);
+                }
+            }
+            int[] predicted = student.predict(labelledFeatures, labelled);
+            j = 0;
+            for (int i = 0; i < n; i++) {
+                if (labels[i] != Batch.NO_LABEL) {
+                    stats.recordPrediction(labels[i], predicted[j++], teacherTop[i]);
+                }
+            }
+        }
+        long t0 = System.nanoTime();
+        try {
+            TrainStepResult result = student.step(new Batch(n, features, soft, hasSoft, labels));
+            metrics.stepped(result, System.nanoTime() - t0);
+            stats.recordLoss(result.softLoss(), result.hardLoss());
+        } catch (NonFiniteLossException e) {
+            LOG.warn("{}", e.getMessage());
+        }
+        // Counted even when a non-finite step was skipped: the examples were consumed and are covered by the ledger.
+        examplesTrained += n;
+        labelledTrained += labelled;
+        softTrained += n - labelled;
+        trainedSinceCheckpoint += n;
+        metrics.examples(n - labelled, labelled);
+        pending.clear();
+    }
+
+    private float[] combine(TrainingExample e) {
+        if (e.teachers().isEmpty()) {
+            return null;
+        }
+        Map<String, Double> weights = new HashMap<>();
+        Map<String, float[]> logits = new HashMap<>();
+        for (TeacherOutput t : e.teachers()) {
+            weights.put(t.teacherId(), (double) t.weight());
+            logits.put(t.teacherId(), t.logits());
+        }
+        return new TeacherEnsemble(weights, 0.0, studentConfig.temperature(), classes).combine(logits);
+    }
+
+    private void updateLag() {
+        long lag = 0;
+        for (TopicPartition tp : partitions) {
+            OptionalLong l = consumer.currentLag(tp);
+            if (l.isPresent()) {
+                lag += l.getAsLong();
+            }
+        }
+        metrics.lag(lag + pending.size());
+    }
+
+    private void checkpoint() {
+        long t0 = System.nanoTime();
+        Map<TopicPartition, Long> positions = new LinkedHashMap<>();
+        Map<String, Long> offsets = new TreeMap<>();
+        for (TopicPartition tp : partitions) {
+            long p = consumer.position(tp);
+            positions.put(tp, p);
+            offsets.put(tp.toString(), p);
+        }
+        Map<String, String> meta = new TreeMap<>();
+        meta.put(META_EXAMPLES, Long.toString(examplesTrained));
+        meta.put(META_SOFT, Long.toString(softTrained));
+        meta.put(META_LABELLED, Long.toString(labelledTrained));
+        meta.put(META_DEAD, Long.toString(deadLettered));
+        meta.put(META_PUBLISHED_VERSION, Long.toString(lastPublishedVersion));
+        if (!Double.isNaN(lastPublishedMetric)) {
+            meta.put(META_PUBLISHED_METRIC, Double.toString(lastPublishedMetric));
+        }
+        checkpointed.forEach((tp, from) -> meta.put(META_LEDGER_FROM + tp.partition(), Long.toString(from)));
+        StudentCheckpoint c = student.checkpoint(offsets, meta);
+        store.save(c);
+        List<TrainingLedger.Range> ranges = new ArrayList<>();
+        positions.forEach((tp, to) -> ranges.add(
+                new TrainingLedger.Range(tp.partition(), checkpointed.get(tp), to, c.step())));
+        ledger.append(ranges);
+        long elapsed = System.nanoTime() - lastCheckpointNanos;
+        metrics.checkpointSaved(System.nanoTime() - t0);
+        LOG.info(String.format(Locale.ROOT, "checkpoint at step %d: %d examples in total, %d since the last "
+                        + "(%.0f examples/s), offsets %s", c.step(), examplesTrained, trainedSinceCheckpoint,
+                trainedSinceCheckpoint / Math.max(1e-9, elapsed / 1e9), offsets));
+        checkpointed = new HashMap<>(positions);
+        trainedSinceCheckpoint = 0;
+        lastCheckpointNanos = System.nanoTime();
+        checkpoints++;
+        considerPublishing(c);
+    }
+
+    private void considerPublishing(StudentCheckpoint c) {
+        if (publisher == null) {
+            return;
+        }
+        PrequentialStats.Snapshot s = stats.snapshot();
+        double candidate = config.gateMetric() == GateMetric.ACCURACY ? s.studentAccuracy() : s.agreement();
+        if (!gate.passes(candidate, s.windowExamples(), lastPublishedMetric)) {
+            metrics.heldBack();
+            LOG.info("checkpoint at step {} held back: {} {} over {} labels, last published {} (epsilon {})",
+                    c.step(), config.gateMetric().name().toLowerCase(Locale.ROOT), candidate, s.windowExamples(),
+                    lastPublishedMetric, config.gateEpsilon());
+            return;
+        }
+        long version = Math.max(lastPublishedVersion, publisher.lastVersion()) + 1;
+        Map<String, Double> m = new TreeMap<>();
+        putFinite(m, "accuracy", s.studentAccuracy());
+        putFinite(m, "teacher_accuracy", s.teacherAccuracy());
+        putFinite(m, "agreement", s.agreement());
+        putFinite(m, "loss_soft", s.softLoss());
+        putFinite(m, "loss_hard", s.hardLoss());
+        putFinite(m, "window_labels", s.windowExamples());
+        putFinite(m, "examples", examplesTrained);
+        putFinite(m, "step", c.step());
+        byte[] artifact = c.parameters();
+        try {
+            publisher.publish(version, c.architecture(), m, artifact, config.rolloutPercent());
+        } catch (ProducerFencedException | OutOfOrderSequenceException | AuthorizationException e) {
+            throw e; // another trainer took over this model, or we may not write: stop
+        } catch (KafkaException | IllegalArgumentException e) {
+            LOG.warn("publishing {} v{} failed; the next checkpoint tries again: {}", config.modelName(), version,
+                    e.toString());
+            return;
+        }
+        lastPublishedVersion = version;
+        lastPublishedMetric = candidate;
+        metrics.published(version, artifact.length);
+        LOG.info("published {} v{} (step {}, {} {} over {} labels, {} bytes)", config.modelName(), version, c.step(),
+                config.gateMetric().name().toLowerCase(Locale.ROOT), candidate, s.windowExamples(), artifact.length);
+    }
+
+    private static void putFinite(Map<String, Double> m, String key, double value) {
+        if (Double.isFinite(value)) {
+            m.put(key, value);
+        }
+    }
+
+    private static long longMeta(Map<String, String> meta, String key, long absent) {
+        String v = meta.get(key);
+        return v == null ? absent : Long.parseLong(v);
+    }
+
+    private static byte[] readAll(java.nio.file.Path file) {
+        try {
+            return Files.readAllBytes(file);
+        } catch (IOException e) {
+            throw new UncheckedIOException("student.warm.start " + file + ": cannot read parameters: "
+                    + e.getMessage(), e);
+        }
+    }
+}
