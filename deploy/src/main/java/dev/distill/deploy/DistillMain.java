@@ -4,7 +4,7 @@ import dev.distill.deploy.cli.BenchCommand;
 import dev.distill.deploy.cli.BrokerCommand;
 import dev.distill.deploy.cli.EdgeCommand;
 import dev.distill.deploy.cli.LocalCommand;
-import dev.distill.deploy.cli.NotYetCommand;
+import dev.distill.deploy.cli.StudentCommand;
 import dev.distill.deploy.cli.ReplayCommand;
 import dev.distill.deploy.cli.TeacherCommand;
 import dev.distill.deploy.cli.TrainTeacherCommand;
@@ -24,7 +24,7 @@ import picocli.CommandLine.Command;
             TopicsCommand.class,
             ReplayCommand.class,
             TeacherCommand.class,
-            NotYetCommand.Student.class,
+            StudentCommand.class,
             EdgeCommand.class,
             TrainTeacherCommand.class,
             BenchCommand.class,

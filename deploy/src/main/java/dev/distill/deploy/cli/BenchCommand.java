@@ -32,6 +32,9 @@ public final class BenchCommand implements Callable<Integer> {
     /** What can be benchmarked. */
     public enum Target { BROKER, TEACHER, STUDENT, EDGE }
 
+    /** Exit code of a benchmark that is not built yet. */
+    static final int NOT_YET = 3;
+
     @Parameters(paramLabel = "TARGET", description = "One of: ${COMPLETION-CANDIDATES}.")
     Target target;
 
@@ -54,7 +57,7 @@ public final class BenchCommand implements Callable<Integer> {
 
     private static int notYet(String what, String issue) {
         System.err.printf("distill: the %s benchmark is not built yet (issue %s).%n", what, issue);
-        return NotYetCommand.NOT_YET;
+        return NOT_YET;
     }
 
     private static int teacherBench() {

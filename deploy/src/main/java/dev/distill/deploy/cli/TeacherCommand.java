@@ -2,7 +2,6 @@ package dev.distill.deploy.cli;
 
 import dev.distill.teacher.TeacherService;
 import dev.distill.teacher.config.TeacherConfig;
-import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -23,17 +22,8 @@ public final class TeacherCommand implements Callable<Integer> {
     public Integer call() throws InterruptedException {
         TeacherConfig cfg = config.load(TeacherConfig.definition(), TeacherConfig::new, Map.of(), Map.of());
         TeacherService service = TeacherService.start(cfg);
-        Thread stop = new Thread(service::close, "distill-teacher-stop");
-        Runtime.getRuntime().addShutdownHook(stop);
         System.out.printf("teacher %s running model %s; http port %d%n", cfg.teacherId(), service.modelVersion(),
                 service.httpPort());
-        while (!service.awaitTermination(Duration.ofSeconds(1))) {
-            // the shutdown hook closes the service on Ctrl-C
-        }
-        if (service.failure().isPresent()) {
-            System.err.println("distill: the teacher stopped on " + service.failure().get());
-            return 1;
-        }
-        return 0;
+        return ServiceRun.untilStopped("teacher", service, service::awaitTermination, service::failure);
     }
 }

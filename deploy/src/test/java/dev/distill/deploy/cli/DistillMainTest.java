@@ -30,10 +30,10 @@ class DistillMainTest {
     }
 
     @Test
-    void servicesNotBuiltYetSaySoAndFail() {
-        Captured run = capture("student");
+    void benchmarksNotBuiltYetSaySoAndFail() {
+        Captured run = capture("bench", "edge");
 
-        assertThat(run.exitCode).isEqualTo(NotYetCommand.NOT_YET);
+        assertThat(run.exitCode).isEqualTo(BenchCommand.NOT_YET);
         assertThat(run.err).contains("not built yet");
     }
 
