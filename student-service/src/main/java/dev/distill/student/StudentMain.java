@@ -1,10 +1,8 @@
 package dev.distill.student;
 
-import dev.distill.common.config.ConfigLoader;
+import dev.distill.common.config.ServiceArgs;
 import dev.distill.student.config.StudentServiceConfig;
-import java.nio.file.Path;
 import java.time.Duration;
-import java.util.LinkedHashMap;
 import java.util.Map;
 import org.apache.kafka.common.config.ConfigException;
 
@@ -40,33 +38,8 @@ public final class StudentMain {
         return StudentService.start(config(System.getenv(), args));
     }
 
-    /** Parses {@code --config FILE} and repeated {@code --set key=value}. */
+    /** Parses {@code --config FILE} and repeated {@code --set key=value} (see {@link ServiceArgs}). */
     public static StudentServiceConfig config(Map<String, String> env, String... args) {
-        Path file = null;
-        Map<String, String> overrides = new LinkedHashMap<>();
-        for (int i = 0; i < args.length; i++) {
-            String a = args[i];
-            if ((a.equals("--config") || a.equals("--set")) && i + 1 >= args.length) {
-                throw new IllegalArgumentException(a + " needs a value; usage: " + usage());
-            }
-            switch (a) {
-                case "--config" -> file = Path.of(args[++i]);
-                case "--set" -> {
-                    String kv = args[++i];
-                    int eq = kv.indexOf('=');
-                    if (eq <= 0) {
-                        throw new IllegalArgumentException("--set " + kv + ": expected key=value; usage: " + usage());
-                    }
-                    overrides.put(kv.substring(0, eq).strip(), kv.substring(eq + 1));
-                }
-                default -> throw new IllegalArgumentException("unknown argument '" + a + "'; usage: " + usage());
-            }
-        }
-        return new ConfigLoader(StudentServiceConfig.definition(), env).load(file, overrides,
-                StudentServiceConfig::new);
-    }
-
-    private static String usage() {
-        return "student [--config FILE] [--set key=value]...";
+        return ServiceArgs.parse("student", args).load(StudentServiceConfig.definition(), env, StudentServiceConfig::new);
     }
 }

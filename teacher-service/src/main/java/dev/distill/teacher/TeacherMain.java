@@ -1,11 +1,9 @@
 package dev.distill.teacher;
 
-import dev.distill.common.config.ConfigLoader;
+import dev.distill.common.config.ServiceArgs;
 import dev.distill.common.config.DistillConfigException;
 import dev.distill.teacher.config.TeacherConfig;
-import java.nio.file.Path;
 import java.time.Duration;
-import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
@@ -40,32 +38,8 @@ public final class TeacherMain {
         return TeacherService.start(config(System.getenv(), args));
     }
 
-    /** Parses {@code --config FILE} and repeated {@code --set key=value}. */
+    /** Parses {@code --config FILE} and repeated {@code --set key=value} (see {@link ServiceArgs}). */
     public static TeacherConfig config(Map<String, String> env, String... args) {
-        Path file = null;
-        Map<String, String> overrides = new LinkedHashMap<>();
-        for (int i = 0; i < args.length; i++) {
-            String a = args[i];
-            if ((a.equals("--config") || a.equals("--set")) && i + 1 >= args.length) {
-                throw new IllegalArgumentException(a + " needs a value; usage: " + usage());
-            }
-            switch (a) {
-                case "--config" -> file = Path.of(args[++i]);
-                case "--set" -> {
-                    String kv = args[++i];
-                    int eq = kv.indexOf('=');
-                    if (eq <= 0) {
-                        throw new IllegalArgumentException("--set " + kv + ": expected key=value; usage: " + usage());
-                    }
-                    overrides.put(kv.substring(0, eq).strip(), kv.substring(eq + 1));
-                }
-                default -> throw new IllegalArgumentException("unknown argument '" + a + "'; usage: " + usage());
-            }
-        }
-        return new ConfigLoader(TeacherConfig.definition(), env).load(file, overrides, TeacherConfig::new);
-    }
-
-    private static String usage() {
-        return "teacher [--config FILE] [--set key=value]...";
+        return ServiceArgs.parse("teacher", args).load(TeacherConfig.definition(), env, TeacherConfig::new);
     }
 }
