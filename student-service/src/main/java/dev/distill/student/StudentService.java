@@ -26,7 +26,6 @@ import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -167,7 +166,7 @@ public final class StudentService implements AutoCloseable {
     }
 
     private void provisionTopics() {
-        Map<String, Object> adminProps = only(config.kafkaClientProperties(), AdminClientConfig.configNames());
+        Map<String, Object> adminProps = config.kafkaClientProperties(AdminClientConfig.configNames());
         try (Admin admin = Admin.create(adminProps)) {
             TopicProvisioner provisioner = new TopicProvisioner(admin, ADMIN_TIMEOUT);
             DistillTopics topics = DistillTopics.from(config);
@@ -203,7 +202,7 @@ public final class StudentService implements AutoCloseable {
     }
 
     static Map<String, Object> trainerConsumerProperties(StudentServiceConfig config) {
-        Map<String, Object> props = only(config.kafkaClientProperties(), ConsumerConfig.configNames());
+        Map<String, Object> props = config.kafkaClientProperties(ConsumerConfig.configNames());
         props.remove(ConsumerConfig.GROUP_ID_CONFIG); // assign(): positions live in checkpoints, not in a group
         props.putIfAbsent(ConsumerConfig.CLIENT_ID_CONFIG, "student-trainer-" + config.modelName());
         props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
@@ -215,13 +214,13 @@ public final class StudentService implements AutoCloseable {
     }
 
     static Map<String, Object> readerProperties(StudentServiceConfig config, String role) {
-        Map<String, Object> props = only(config.kafkaClientProperties(), ConsumerConfig.configNames());
+        Map<String, Object> props = config.kafkaClientProperties(ConsumerConfig.configNames());
         props.put(ConsumerConfig.CLIENT_ID_CONFIG, "student-checkpoints-" + role + "-" + config.modelName());
         return props;
     }
 
     static Map<String, Object> deadLetterProducerProperties(StudentServiceConfig config) {
-        Map<String, Object> props = only(config.kafkaClientProperties(), ProducerConfig.configNames());
+        Map<String, Object> props = config.kafkaClientProperties(ProducerConfig.configNames());
         props.remove(ProducerConfig.TRANSACTIONAL_ID_CONFIG);
         props.putIfAbsent(ProducerConfig.CLIENT_ID_CONFIG, "student-trainer-dead-letters-" + config.modelName());
         props.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
@@ -232,7 +231,7 @@ public final class StudentService implements AutoCloseable {
     }
 
     static Map<String, Object> publisherProducerProperties(StudentServiceConfig config) {
-        Map<String, Object> props = only(config.kafkaClientProperties(), ProducerConfig.configNames());
+        Map<String, Object> props = config.kafkaClientProperties(ProducerConfig.configNames());
         props.putIfAbsent(ProducerConfig.CLIENT_ID_CONFIG, "student-publisher-" + config.modelName());
         props.putIfAbsent(ProducerConfig.TRANSACTION_TIMEOUT_CONFIG, 30_000);
         props.put(ProducerConfig.TRANSACTIONAL_ID_CONFIG, config.publisherTransactionalId());
@@ -244,15 +243,6 @@ public final class StudentService implements AutoCloseable {
         return props;
     }
 
-    private static Map<String, Object> only(Map<String, Object> all, Set<String> known) {
-        Map<String, Object> out = new HashMap<>();
-        all.forEach((k, v) -> {
-            if (known.contains(k)) {
-                out.put(k, v);
-            }
-        });
-        return out;
-    }
 
     public StudentServiceConfig config() {
         return config;

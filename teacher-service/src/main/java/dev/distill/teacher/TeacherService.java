@@ -14,10 +14,8 @@ import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
-import java.util.HashMap;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Set;
 import java.util.function.Function;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -89,7 +87,7 @@ public final class TeacherService implements AutoCloseable {
     }
 
     static Map<String, Object> consumerProperties(TeacherConfig config) {
-        Map<String, Object> props = only(config.kafkaClientProperties(), ConsumerConfig.configNames());
+        Map<String, Object> props = config.kafkaClientProperties(ConsumerConfig.configNames());
         props.putIfAbsent(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
         props.putIfAbsent(ConsumerConfig.CLIENT_ID_CONFIG, "teacher-" + config.teacherId() + "-consumer");
         props.put(ConsumerConfig.GROUP_ID_CONFIG, config.groupId());
@@ -101,7 +99,7 @@ public final class TeacherService implements AutoCloseable {
     }
 
     static Map<String, Object> producerProperties(TeacherConfig config) {
-        Map<String, Object> props = only(config.kafkaClientProperties(), ProducerConfig.configNames());
+        Map<String, Object> props = config.kafkaClientProperties(ProducerConfig.configNames());
         // short, as in Kafka's example: a crashed replica's open transaction blocks its partitions until it expires
         props.putIfAbsent(ProducerConfig.TRANSACTION_TIMEOUT_CONFIG, 10_000);
         props.putIfAbsent(ProducerConfig.LINGER_MS_CONFIG, 5);
@@ -114,16 +112,6 @@ public final class TeacherService implements AutoCloseable {
         return props;
     }
 
-    /** kafka.* keys go to both clients; each gets only the keys it knows, so neither logs "unknown config". */
-    private static Map<String, Object> only(Map<String, Object> all, Set<String> known) {
-        Map<String, Object> out = new HashMap<>();
-        all.forEach((k, v) -> {
-            if (known.contains(k)) {
-                out.put(k, v);
-            }
-        });
-        return out;
-    }
 
     public TeacherConfig config() {
         return config;

@@ -4,6 +4,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.Set;
 import org.apache.kafka.common.config.AbstractConfig;
 import org.apache.kafka.common.config.ConfigDef;
 import org.apache.kafka.common.config.ConfigDef.Importance;
@@ -121,6 +122,16 @@ public class DistillConfig extends AbstractConfig {
     public Map<String, Object> kafkaClientProperties() {
         Map<String, Object> out = new HashMap<>(originalsWithPrefix(KAFKA_PREFIX, true));
         out.put(BOOTSTRAP_SERVERS, bootstrapServers());
+        return out;
+    }
+
+    /**
+     * {@link #kafkaClientProperties()} limited to the keys one kind of client knows ({@code ProducerConfig.configNames()},
+     * ...): {@code kafka.*} keys go to every client, and each gets only its own so none logs "unknown config".
+     */
+    public Map<String, Object> kafkaClientProperties(Set<String> knownKeys) {
+        Map<String, Object> out = kafkaClientProperties();
+        out.keySet().retainAll(knownKeys);
         return out;
     }
 

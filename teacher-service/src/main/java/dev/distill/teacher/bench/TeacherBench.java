@@ -2,6 +2,7 @@ package dev.distill.teacher.bench;
 
 import ai.djl.Model;
 import dev.distill.common.event.Event;
+import dev.distill.common.metrics.MetricNames;
 import dev.distill.common.model.Architecture;
 import dev.distill.common.model.Architectures;
 import dev.distill.common.model.Models;
@@ -11,6 +12,9 @@ import dev.distill.teacher.TeacherService;
 import dev.distill.teacher.config.TeacherConfig;
 import dev.distill.teacher.inference.TeacherModel;
 import dev.distill.teacher.inference.TeacherModels;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.DistributionSummary;
+import io.micrometer.core.instrument.MeterRegistry;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -23,6 +27,7 @@ import java.util.Map;
 import java.util.Random;
 import java.util.UUID;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.NewTopic;
@@ -62,11 +67,19 @@ public final class TeacherBench {
         }
     }
 
-    /** Options; {@code model} null means a random {@value #DEFAULT_ARCHITECTURE}. */
+    /**
+     * Options; {@code model} null means a random {@value #DEFAULT_ARCHITECTURE}. {@code batchSize} is both the raw
+     * ceiling's batch and the service's {@code teacher.batch.max.size}, so the two are compared like for like;
+     * {@code overrides} are further service config keys (e.g. {@code teacher.commit.interval.ms}).
+     */
     public record Options(Path model, String architecture, int events, int latencyRate, Duration latencyDuration,
-                          int batchSize) {
+                          int batchSize, Map<String, String> overrides) {
+        public Options {
+            overrides = Map.copyOf(overrides);
+        }
+
         public static Options defaults() {
-            return new Options(null, DEFAULT_ARCHITECTURE, 20_000, 500, Duration.ofSeconds(10), 64);
+            return new Options(null, DEFAULT_ARCHITECTURE, 20_000, 500, Duration.ofSeconds(10), 64, Map.of());
         }
     }
 
@@ -74,16 +87,27 @@ public final class TeacherBench {
 
     public static void main(String... args) throws Exception {
         if (args.length < 1) {
-            System.err.println("usage: TeacherBench BOOTSTRAP [--model FILE] [--architecture SPEC] [--events N] [--rate EPS]");
+            System.err.println("usage: TeacherBench BOOTSTRAP [--model FILE] [--architecture SPEC] [--events N] [--rate EPS] "
+                    + "[--batch N] [--set key=value]...");
             System.exit(2);
         }
         Options o = Options.defaults();
+        Map<String, String> overrides = new HashMap<>();
         for (int i = 1; i + 1 < args.length; i += 2) {
             switch (args[i]) {
-                case "--model" -> o = new Options(Path.of(args[i + 1]), "", o.events(), o.latencyRate(), o.latencyDuration(), o.batchSize());
-                case "--architecture" -> o = new Options(o.model(), args[i + 1], o.events(), o.latencyRate(), o.latencyDuration(), o.batchSize());
-                case "--events" -> o = new Options(o.model(), o.architecture(), Integer.parseInt(args[i + 1]), o.latencyRate(), o.latencyDuration(), o.batchSize());
-                case "--rate" -> o = new Options(o.model(), o.architecture(), o.events(), Integer.parseInt(args[i + 1]), o.latencyDuration(), o.batchSize());
+                case "--model" -> o = new Options(Path.of(args[i + 1]), "", o.events(), o.latencyRate(), o.latencyDuration(), o.batchSize(), overrides);
+                case "--architecture" -> o = new Options(o.model(), args[i + 1], o.events(), o.latencyRate(), o.latencyDuration(), o.batchSize(), overrides);
+                case "--events" -> o = new Options(o.model(), o.architecture(), Integer.parseInt(args[i + 1]), o.latencyRate(), o.latencyDuration(), o.batchSize(), overrides);
+                case "--rate" -> o = new Options(o.model(), o.architecture(), o.events(), Integer.parseInt(args[i + 1]), o.latencyDuration(), o.batchSize(), overrides);
+                case "--batch" -> o = new Options(o.model(), o.architecture(), o.events(), o.latencyRate(), o.latencyDuration(), Integer.parseInt(args[i + 1]), overrides);
+                case "--set" -> {
+                    String[] kv = args[i + 1].split("=", 2);
+                    if (kv.length != 2) {
+                        throw new IllegalArgumentException("--set needs key=value, got " + args[i + 1]);
+                    }
+                    overrides.put(kv[0], kv[1]);
+                    o = new Options(o.model(), o.architecture(), o.events(), o.latencyRate(), o.latencyDuration(), o.batchSize(), overrides);
+                }
                 default -> throw new IllegalArgumentException("unknown option " + args[i]);
             }
         }
@@ -105,7 +129,7 @@ public final class TeacherBench {
         double raw = rawThroughput(model, architecture, options.batchSize());
         progress("raw DJL inference, batch %d: %.0f events/s", options.batchSize(), raw);
         double service = serviceThroughput(bootstrapServers, model, architecture, options);
-        progress("service end to end, %d pre-loaded events: %.0f events/s", options.events(), service);
+        progress("service end to end, %d pre-loaded events (rate over the last 90%%): %.0f events/s", options.events(), service);
         double[] latency = latency(bootstrapServers, model, architecture, options);
         progress("latency at %d events/s: p50 %.1f ms, p99 %.1f ms", options.latencyRate(), latency[0], latency[1]);
         return new Figures(described, raw, service, latency[0], latency[1]);
@@ -142,13 +166,20 @@ public final class TeacherBench {
             }
             producer.flush();
         }
+        // like the raw figure, which skips a warm-up second: start the clock once the first tenth is committed, so
+        // that model load, initTransactions, the group join and JIT warm-up stay out of the steady-state rate
+        int warmUp = o.events() / 10;
         try (LogitsReader reader = new LogitsReader(bootstrap, t.logits)) {
-            long start;
+            long start = 0;
+            int counted = 0;
             try (TeacherService service = TeacherService.start(config(bootstrap, t, model, architecture, o))) {
-                start = System.nanoTime();
-                long lastProgress = start;
+                long lastProgress = System.nanoTime();
                 while (reader.count < o.events()) {
                     reader.poll(null);
+                    if (start == 0 && reader.count >= warmUp) {
+                        start = reader.lastNanos;
+                        counted = o.events() - reader.count;
+                    }
                     if (System.nanoTime() - lastProgress > 2e9) {
                         progress("  %d / %d logits committed", reader.count, o.events());
                         lastProgress = System.nanoTime();
@@ -157,9 +188,24 @@ public final class TeacherBench {
                         throw new IllegalStateException("teacher stopped: " + service.failure().orElse(null));
                     }
                 }
+                progress("  %s", pipelineCounters(service.registry(), (System.nanoTime() - start) / 1e9));
             }
-            return o.events() / ((reader.lastNanos - start) / 1e9);
+            return counted / ((reader.lastNanos - start) / 1e9);
         }
+    }
+
+    /** Where the service's time went, from its own meters: transactions, batch sizes, time inside the model. */
+    private static String pipelineCounters(MeterRegistry registry, double wallSeconds) {
+        double txns = registry.find(MetricNames.TEACHER_TRANSACTIONS.meterName()).tag("outcome", "committed")
+                .counters().stream().mapToDouble(Counter::count).sum();
+        DistributionSummary batches = registry.find(MetricNames.TEACHER_BATCH_SIZE.meterName()).summary();
+        double inferSeconds = registry.find(MetricNames.TEACHER_INFERENCE.meterName()).timers().stream()
+                .mapToDouble(t -> t.totalTime(TimeUnit.SECONDS)).sum();
+        long batchCount = batches == null ? 0 : batches.count();
+        double meanBatch = batches == null ? 0 : batches.mean();
+        return String.format(Locale.ROOT, "transactions=%.0f events/transaction=%.0f micro-batches=%d mean_batch=%.1f "
+                        + "inference=%.2fs of %.2fs wall (%.0f%%)", txns, batches == null ? 0 : batches.totalAmount() / Math.max(1, txns),
+                batchCount, meanBatch, inferSeconds, wallSeconds, 100 * inferSeconds / wallSeconds);
     }
 
     private static double[] latency(String bootstrap, Path model, String architecture, Options o) throws Exception {
@@ -178,9 +224,9 @@ public final class TeacherBench {
             long periodNanos = 1_000_000_000L / o.latencyRate();
             for (int i = 0; i < total; i++) {
                 long due = start + i * periodNanos;
-                while (System.nanoTime() < due) {
-                    reader.poll(Duration.ZERO, sentAt, latencies);
-                    Thread.onSpinWait();
+                // wait in the reader's poll, not in a spin loop: a spinning bench thread takes a core from the service
+                for (long left = due - System.nanoTime(); left > 0; left = due - System.nanoTime()) {
+                    reader.poll(Duration.ofNanos(left), sentAt, latencies);
                 }
                 Event e = event(i, System.currentTimeMillis());
                 sentAt.put(e.id(), System.nanoTime());
@@ -219,6 +265,7 @@ public final class TeacherBench {
         props.put(TeacherConfig.BATCH_MAX_SIZE, Integer.toString(o.batchSize()));
         props.put(TeacherConfig.MODEL_CHECK_INTERVAL_MS, "0");
         props.put(TeacherConfig.HTTP_PORT, "-1");
+        props.putAll(o.overrides());
         return new TeacherConfig(props);
     }
 

@@ -21,6 +21,7 @@ public final class TeacherConfig extends DistillConfig {
     public static final String TEACHER_ARCHITECTURE = "teacher.architecture";
     public static final String BATCH_MAX_SIZE = "teacher.batch.max.size";
     public static final String BATCH_MAX_WAIT_MS = "teacher.batch.max.wait.ms";
+    public static final String COMMIT_INTERVAL_MS = "teacher.commit.interval.ms";
     public static final String GROUP_ID = "teacher.group.id";
     public static final String TRANSACTIONAL_ID = "teacher.transactional.id";
     public static final String MODEL_CHECK_INTERVAL_MS = "teacher.model.check.interval.ms";
@@ -62,6 +63,13 @@ public final class TeacherConfig extends DistillConfig {
                 "Longest time a micro-batch stays open after its first event arrived, so that an idle stream "
                         + "still sees low latency.",
                 GROUP, ++order, ConfigDef.Width.SHORT, "Max batch wait");
+        def.define(COMMIT_INTERVAL_MS, Type.LONG, 100L, Range.between(0L, 60_000L), Importance.MEDIUM,
+                "How long one Kafka transaction stays open: micro-batches scored within it are published (to "
+                        + "read_committed readers) together when it commits, as Kafka Streams' commit.interval.ms "
+                        + "under exactly-once. Longer amortises the transaction's round trips over more events "
+                        + "(throughput) and delays visibility by up to this much (latency); 0 commits after every "
+                        + "micro-batch flush. Keep it well below kafka.transaction.timeout.ms.",
+                GROUP, ++order, ConfigDef.Width.SHORT, "Commit interval");
         def.define(GROUP_ID, Type.STRING, "", null, Importance.MEDIUM,
                 "Consumer group of the replicas of this teacher; empty means 'distill-teacher-<teacher.id>'. "
                         + "Different teachers need different groups, as each must score every event.",
@@ -103,6 +111,11 @@ public final class TeacherConfig extends DistillConfig {
 
     public Duration batchMaxWait() {
         return Duration.ofMillis(getLong(BATCH_MAX_WAIT_MS));
+    }
+
+    /** Zero means a transaction per micro-batch flush. */
+    public Duration commitInterval() {
+        return Duration.ofMillis(getLong(COMMIT_INTERVAL_MS));
     }
 
     public String groupId() {

@@ -83,22 +83,23 @@ final class DjlTeacherModel implements TeacherModel {
 
     @Override
     public float[][] score(float[] inputs, int n) {
-        if (n < 1 || inputs.length != (long) n * sampleSize) {
-            throw new IllegalArgumentException(description + ": expected " + n + " × " + sampleSize
+        if (n < 1 || inputs.length < (long) n * sampleSize) {
+            throw new IllegalArgumentException(description + ": expected at least " + n + " × " + sampleSize
                     + " input values, got " + inputs.length);
         }
         if (closed) {
             throw new IllegalStateException(description + " is closed");
         }
         PerThread state = perThread.get();
-        int bytes = inputs.length * Float.BYTES;
+        int values = n * sampleSize;
+        int bytes = values * Float.BYTES;
         if (state.buffer.capacity() < bytes) {
             state.buffer = ByteBuffer.allocateDirect(Math.max(bytes, state.buffer.capacity() * 2))
                     .order(ByteOrder.nativeOrder());
         }
         ByteBuffer buffer = state.buffer;
         buffer.clear();
-        buffer.asFloatBuffer().put(inputs);
+        buffer.asFloatBuffer().put(inputs, 0, values);
         buffer.limit(bytes);
         long[] dims = new long[sampleShape.length + 1];
         dims[0] = n;

@@ -17,9 +17,10 @@ public interface TeacherModel extends AutoCloseable {
     /**
      * Scores {@code n} samples.
      *
-     * @param inputs {@code n * sampleSize()} values, sample after sample, row-major
+     * @param inputs at least {@code n * sampleSize()} values, sample after sample, row-major; only the first
+     *               {@code n * sampleSize()} are read, so a caller may reuse one array for batches of any size
      * @return {@code n} rows of {@code numClasses()} logits
-     * @throws IllegalArgumentException if {@code inputs} does not hold {@code n} samples
+     * @throws IllegalArgumentException if {@code inputs} holds fewer than {@code n} samples
      * @throws TeacherModelException if the model fails or returns an unexpected shape
      */
     float[][] score(float[] inputs, int n);

@@ -17,6 +17,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collection;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -45,16 +46,19 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The teacher's consume → micro-batch → infer → produce loop, exactly once: the logits and dead letters of a batch
- * and the batch's consumed offsets are committed in one Kafka transaction.
+ * The teacher's consume → micro-batch → infer → produce loop, exactly once: the logits and dead letters of the
+ * events consumed in a transaction and their consumed offsets are committed in one Kafka transaction.
  *
  * <p>Records are buffered until {@code teacher.batch.max.size} of them are waiting or the oldest has waited
- * {@code teacher.batch.max.wait.ms}; then everything buffered is scored in micro-batches of at most the max size and
- * committed in one transaction, all scored by one model version (a hot-reloaded model is swapped in between
- * transactions). Errors follow Kafka's {@code ExactlyOnceMessageProcessor}: fatal ones (fenced, unauthorised, ...)
- * stop the loop; any other {@link KafkaException} (or a model failure) aborts the transaction and rewinds to the last
- * committed offsets, so nothing is skipped or scored twice. On revocation, buffered records of the revoked
- * partitions are committed before the partitions go; on loss they are dropped (the new owner re-reads them).
+ * {@code teacher.batch.max.wait.ms}; then they are scored in micro-batches of at most the max size and their logits
+ * sent inside the open transaction. The transaction spans several polls and micro-batches and commits once it has
+ * been open {@code teacher.commit.interval.ms} (as Kafka Streams' {@code commit.interval.ms}), so its round trips
+ * are paid once per interval rather than once per poll. A transaction is scored by one model version (a hot-reloaded
+ * model is swapped in between transactions). Errors follow Kafka's {@code ExactlyOnceMessageProcessor}: fatal ones
+ * (fenced, unauthorised, ...) stop the loop; any other {@link KafkaException} (or a model failure) aborts the
+ * transaction and rewinds to the last committed offsets, so nothing is skipped or scored twice. On revocation, the
+ * buffered records of the revoked partitions are scored and the open transaction is committed before the partitions
+ * go; on loss the open transaction is aborted and the kept partitions rewound (the new owner re-reads the lost ones).
  *
  * <p>Single-threaded: {@link #run()} on one thread; {@link #stop()} from any thread.
  */
@@ -76,12 +80,23 @@ public final class TeacherPipeline implements Runnable, ConsumerRebalanceListene
     private final TeacherLogitsCodec logitsCodec = new TeacherLogitsCodec();
     private final int maxBatch;
     private final long maxWaitNanos;
+    private final long commitIntervalNanos;
     private final int topK;
     private final int sampleSize;
 
     private final List<ConsumerRecord<byte[], byte[]>> buffer = new ArrayList<>();
     private long bufferStartNanos;
+    /** One micro-batch of inputs, reused: a fresh array per batch was a measurable share of the loop's allocation. */
+    private float[] inputs = new float[0];
+
+    // the open transaction: model, consumed offsets, and what to report once it commits
     private boolean inTransaction;
+    private TeacherModel transactionModel;
+    private long transactionStartNanos;
+    private final Map<TopicPartition, OffsetAndMetadata> transactionOffsets = new HashMap<>();
+    private long[] transactionEventTimes = new long[64];
+    private int transactionScored;
+    private int transactionDead;
     private boolean needsRewind;
     private boolean keepPartition;
     private volatile boolean stopping;
@@ -102,6 +117,7 @@ public final class TeacherPipeline implements Runnable, ConsumerRebalanceListene
                 .withMaxRecordBytes(config.recordMaxBytes()));
         this.maxBatch = config.batchMaxSize();
         this.maxWaitNanos = config.batchMaxWait().toNanos();
+        this.commitIntervalNanos = config.commitInterval().toNanos();
         this.topK = config.outputTopK();
         this.sampleSize = config.modelInputSize();
     }
@@ -144,10 +160,12 @@ public final class TeacherPipeline implements Runnable, ConsumerRebalanceListene
                     sleep(MODEL_FAILURE_BACKOFF);
                 }
             }
-            if (fatal == null && !buffer.isEmpty()) {
+            if (fatal == null && (!buffer.isEmpty() || inTransaction)) {
                 try {
-                    flush(new ArrayList<>(buffer));
+                    List<ConsumerRecord<byte[], byte[]>> rest = new ArrayList<>(buffer);
                     buffer.clear();
+                    score(rest);
+                    commit();
                 } catch (RuntimeException e) {
                     LOG.warn("could not commit the last batch on shutdown; the next owner re-reads it", e);
                     abortQuietly();
@@ -165,12 +183,15 @@ public final class TeacherPipeline implements Runnable, ConsumerRebalanceListene
             rewindToCommitted();
             needsRewind = false;
         }
-        Duration timeout = IDLE_POLL;
+        long timeoutNanos = IDLE_POLL.toNanos();
+        long now = System.nanoTime();
         if (!buffer.isEmpty()) {
-            long left = maxWaitNanos - (System.nanoTime() - bufferStartNanos);
-            timeout = Duration.ofNanos(Math.max(0, Math.min(left, IDLE_POLL.toNanos())));
+            timeoutNanos = Math.min(timeoutNanos, maxWaitNanos - (now - bufferStartNanos));
         }
-        ConsumerRecords<byte[], byte[]> records = consumer.poll(timeout);
+        if (inTransaction) {
+            timeoutNanos = Math.min(timeoutNanos, commitIntervalNanos - (now - transactionStartNanos));
+        }
+        ConsumerRecords<byte[], byte[]> records = consumer.poll(Duration.ofNanos(Math.max(0, timeoutNanos)));
         lastPollNanos = System.nanoTime();
         for (ConsumerRecord<byte[], byte[]> r : records) {
             if (buffer.isEmpty()) {
@@ -182,15 +203,32 @@ public final class TeacherPipeline implements Runnable, ConsumerRebalanceListene
                 && (buffer.size() >= maxBatch || System.nanoTime() - bufferStartNanos >= maxWaitNanos)) {
             List<ConsumerRecord<byte[], byte[]>> batch = new ArrayList<>(buffer);
             buffer.clear();
-            flush(batch);
+            score(batch);
+        }
+        if (inTransaction && System.nanoTime() - transactionStartNanos >= commitIntervalNanos) {
+            commit();
         }
     }
 
-    /** Scores {@code records} and commits their logits, dead letters and offsets in one transaction. */
-    private void flush(List<ConsumerRecord<byte[], byte[]>> records) {
-        TeacherModel model = models.current();
-        producer.beginTransaction();
-        inTransaction = true;
+    private void beginIfNeeded() {
+        if (!inTransaction) {
+            transactionModel = models.current();
+            producer.beginTransaction();
+            inTransaction = true;
+            transactionStartNanos = System.nanoTime();
+        }
+    }
+
+    /**
+     * Scores {@code records} in micro-batches and sends their logits and dead letters inside the open transaction
+     * (beginning one if needed); their offsets are committed with it.
+     */
+    private void score(List<ConsumerRecord<byte[], byte[]>> records) {
+        if (records.isEmpty()) {
+            return;
+        }
+        beginIfNeeded();
+        TeacherModel model = transactionModel;
         List<ConsumerRecord<byte[], byte[]>> sources = new ArrayList<>(records.size());
         List<Event> events = new ArrayList<>(records.size());
         int dead = 0;
@@ -206,9 +244,16 @@ public final class TeacherPipeline implements Runnable, ConsumerRebalanceListene
         }
         for (int from = 0; from < events.size(); from += maxBatch) {
             int n = Math.min(maxBatch, events.size() - from);
-            float[] inputs = new float[n * sampleSize];
+            if (inputs.length < n * sampleSize) {
+                inputs = new float[maxBatch * sampleSize];
+            }
             for (int i = 0; i < n; i++) {
-                System.arraycopy(events.get(from + i).features(), 0, inputs, i * sampleSize, sampleSize);
+                // Event.features() would clone each sample first
+                Event e = events.get(from + i);
+                int at = i * sampleSize;
+                for (int j = 0; j < sampleSize; j++) {
+                    inputs[at + j] = e.feature(j);
+                }
             }
             long t0 = System.nanoTime();
             float[][] logits = model.score(inputs, n);
@@ -218,14 +263,43 @@ public final class TeacherPipeline implements Runnable, ConsumerRebalanceListene
                 send(sources.get(from + i), events.get(from + i), toLogits(model.version(), now, logits[i]));
             }
         }
-        producer.sendOffsetsToTransaction(nextOffsets(records), consumer.groupMetadata());
+        for (ConsumerRecord<byte[], byte[]> r : records) {
+            transactionOffsets.merge(new TopicPartition(r.topic(), r.partition()), new OffsetAndMetadata(r.offset() + 1),
+                    (a, b) -> a.offset() >= b.offset() ? a : b);
+        }
+        if (transactionEventTimes.length < transactionScored + events.size()) {
+            transactionEventTimes = Arrays.copyOf(transactionEventTimes,
+                    Math.max(transactionScored + events.size(), 2 * transactionEventTimes.length));
+        }
+        for (Event e : events) {
+            transactionEventTimes[transactionScored++] = e.timestamp();
+        }
+        transactionDead += dead;
+    }
+
+    /** Commits the open transaction, if any: its logits, dead letters and consumed offsets become visible at once. */
+    private void commit() {
+        if (!inTransaction) {
+            return;
+        }
+        if (!transactionOffsets.isEmpty()) {
+            producer.sendOffsetsToTransaction(Map.copyOf(transactionOffsets), consumer.groupMetadata());
+        }
         producer.commitTransaction();
         inTransaction = false;
-        metrics.committed(events.size(), dead);
+        metrics.committed(transactionScored, transactionDead);
         long committedAt = clock.millis();
-        for (Event e : events) {
-            metrics.latencyMillis(committedAt - e.timestamp());
+        for (int i = 0; i < transactionScored; i++) {
+            metrics.latencyMillis(committedAt - transactionEventTimes[i]);
         }
+        clearTransaction();
+    }
+
+    private void clearTransaction() {
+        transactionModel = null;
+        transactionOffsets.clear();
+        transactionScored = 0;
+        transactionDead = 0;
     }
 
     private TeacherLogits toLogits(String version, long now, float[] logits) {
@@ -236,7 +310,7 @@ public final class TeacherPipeline implements Runnable, ConsumerRebalanceListene
         for (int i = 0; i < order.length; i++) {
             order[i] = i;
         }
-        java.util.Arrays.sort(order, (a, b) -> Float.compare(logits[b], logits[a]));
+        Arrays.sort(order, (a, b) -> Float.compare(logits[b], logits[a]));
         int[] indices = new int[topK];
         float[] values = new float[topK];
         for (int i = 0; i < topK; i++) {
@@ -253,16 +327,6 @@ public final class TeacherPipeline implements Runnable, ConsumerRebalanceListene
         Integer partition = keepPartition ? source.partition() : null;
         producer.send(new ProducerRecord<>(config.logitsTopic(), partition, null,
                 event.id().getBytes(StandardCharsets.UTF_8), logitsCodec.encode(logits, Encoding.BINARY), headers));
-    }
-
-    private static Map<TopicPartition, OffsetAndMetadata> nextOffsets(List<ConsumerRecord<byte[], byte[]>> records) {
-        Map<TopicPartition, OffsetAndMetadata> offsets = new HashMap<>();
-        for (ConsumerRecord<byte[], byte[]> r : records) {
-            TopicPartition tp = new TopicPartition(r.topic(), r.partition());
-            OffsetAndMetadata next = new OffsetAndMetadata(r.offset() + 1);
-            offsets.merge(tp, next, (a, b) -> a.offset() >= b.offset() ? a : b);
-        }
-        return offsets;
     }
 
     private boolean samePartitionCount() {
@@ -284,6 +348,7 @@ public final class TeacherPipeline implements Runnable, ConsumerRebalanceListene
                 inTransaction = false;
                 metrics.aborted();
             }
+            clearTransaction();
             needsRewind = true;
         } catch (RuntimeException e) {
             // the producer's state is unknown: stop, and let a fresh replica take the partitions over
@@ -301,6 +366,7 @@ public final class TeacherPipeline implements Runnable, ConsumerRebalanceListene
             }
             inTransaction = false;
         }
+        clearTransaction();
     }
 
     /** As in Kafka's example: seek every assigned partition to its committed offset (or its start). */
@@ -325,20 +391,26 @@ public final class TeacherPipeline implements Runnable, ConsumerRebalanceListene
         Set<TopicPartition> revoked = new HashSet<>(partitions);
         List<ConsumerRecord<byte[], byte[]>> theirs = new ArrayList<>();
         buffer.removeIf(r -> revoked.contains(new TopicPartition(r.topic(), r.partition())) && theirs.add(r));
-        if (theirs.isEmpty() || fatal != null) {
+        if ((theirs.isEmpty() && !inTransaction) || fatal != null) {
             return;
         }
-        // still the owner (the generation is current until we rejoin): commit what we hold for them
+        // still the owner (the generation is current until we rejoin): score what we hold for them and commit the
+        // open transaction, which may hold their earlier events too
         try {
-            flush(theirs);
-            LOG.info("committed {} buffered events of revoked partitions {}", theirs.size(), partitions);
+            score(theirs);
+            commit();
+            LOG.info("committed the open transaction and {} buffered events of revoked partitions {}", theirs.size(),
+                    partitions);
         } catch (AuthorizationException | UnsupportedVersionException | ProducerFencedException
                  | FencedInstanceIdException | OutOfOrderSequenceException e) {
             fail(e);
         } catch (RuntimeException e) {
-            LOG.warn("could not commit buffered events of revoked partitions {}; their next owner re-reads them: {}",
-                    partitions, e.toString());
+            LOG.warn("could not commit the open transaction with revoked partitions {}; their next owner re-reads "
+                    + "them, the kept ones are rewound: {}", partitions, e.toString());
             abortQuietly();
+            // the aborted transaction also held events of kept partitions that the consumer has moved past
+            buffer.clear();
+            needsRewind = true;
         }
     }
 
@@ -346,6 +418,13 @@ public final class TeacherPipeline implements Runnable, ConsumerRebalanceListene
     public void onPartitionsLost(Collection<TopicPartition> partitions) {
         Set<TopicPartition> lost = new HashSet<>(partitions);
         buffer.removeIf(r -> lost.contains(new TopicPartition(r.topic(), r.partition())));
+        if (inTransaction) {
+            // it holds events of the lost partitions, which their new owner scores: it must not commit; the events
+            // of kept partitions in it are re-read from the committed offsets
+            abortQuietly();
+            buffer.clear();
+            needsRewind = true;
+        }
         LOG.warn("lost partitions {}; dropped their buffered events, the new owner re-reads them", partitions);
     }
 
@@ -362,6 +441,7 @@ public final class TeacherPipeline implements Runnable, ConsumerRebalanceListene
         stopping = true;
         LOG.error("teacher {} stopping on an unrecoverable error", config.teacherId(), e);
     }
+
 
     private void close() {
         try {
