@@ -2,6 +2,7 @@ package dev.distill.edge;
 
 import ai.djl.Model;
 import dev.distill.common.checkpoint.ArtifactDelta;
+import dev.distill.common.checkpoint.Int8Artifact;
 import dev.distill.common.event.CheckpointManifest;
 import dev.distill.common.event.EdgeStatus;
 import dev.distill.common.metrics.MetricNames;
@@ -36,7 +37,9 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Per poll ({@link #pollOnce()}): conditional manifest GET ({@code If-None-Match}); staged-rollout check
  * ({@link Rollout}); Ed25519 signature check of the manifest; download (a delta against the held version when possible,
- * else the full artifact, resumed with {@code Range} after a broken transfer); size and SHA-256 check; only then the DJL
+ * else the full artifact, resumed with {@code Range} after a broken transfer; or, with
+ * {@link EdgeAgentConfig#preferInt8()} and a manifest that signs one, the {@link Int8Artifact} variant); size and
+ * SHA-256 check against the signed manifest; only then the DJL
  * model is built, probed (finite logits, top-1 agreement with the serving model above a floor) and swapped in. Anything
  * that fails is counted, reported as {@code REJECTED} and leaves the serving model untouched. Predictions run
  * concurrently with swaps: each holds a reference to the model it started on, which is closed only after the last one
@@ -177,23 +180,28 @@ public final class EdgeAgent implements AutoCloseable {
             // the manifest itself is bad: only a new manifest (new ETag) can fix it, so do not re-fetch this one
             return reject(m.version(), signatureProblem, response.etag());
         }
-        report(EdgeStatus.Status.UPDATING, Map.of(), "downloading v" + m.version());
-        byte[] artifact = fetchArtifact(m);
-        if (artifact.length != m.sizeBytes() || !Sha256.hex(artifact).equals(m.sha256())) {
-            return reject(m.version(), "artifact of v" + m.version() + " has " + artifact.length
-                    + " bytes and SHA-256 " + Sha256.hex(artifact) + ", the signed manifest says " + m.sizeBytes()
-                    + " bytes and " + m.sha256() + " (tampered or truncated)", null);
+        boolean int8 = config.preferInt8() && m.hasInt8();
+        report(EdgeStatus.Status.UPDATING, Map.of(), "downloading v" + m.version() + (int8 ? " (int8)" : ""));
+        byte[] artifact = int8 ? fetchInt8(m) : fetchArtifact(m);
+        long signedSize = int8 ? m.int8SizeBytes() : m.sizeBytes();
+        String signedSha = int8 ? m.int8Sha256() : m.sha256();
+        if (artifact.length != signedSize || !Sha256.hex(artifact).equals(signedSha)) {
+            return reject(m.version(), (int8 ? "int8 variant" : "artifact") + " of v" + m.version() + " has "
+                    + artifact.length + " bytes and SHA-256 " + Sha256.hex(artifact) + ", the signed manifest says "
+                    + signedSize + " bytes and " + signedSha + " (tampered or truncated)", null);
         }
         Architecture architecture;
         Model model;
         try {
             architecture = Architectures.parse(m.architecture());
-            model = Models.loadModel(architecture, config.model() + "-v" + m.version(), artifact);
+            String name = config.model() + "-v" + m.version() + (int8 ? "-int8" : "");
+            model = int8 ? Int8Artifact.loadModel(architecture, name, artifact)
+                    : Models.loadModel(architecture, name, artifact);
         } catch (RuntimeException e) {
-            return reject(m.version(), "cannot build " + m.architecture() + " from v" + m.version() + ": "
-                    + e.getMessage(), response.etag());
+            return reject(m.version(), "cannot build " + m.architecture() + " from "
+                    + (int8 ? "the int8 variant of " : "") + "v" + m.version() + ": " + e.getMessage(), response.etag());
         }
-        ServingModel candidate = new ServingModel(m.version(), model, architecture, artifact);
+        ServingModel candidate = new ServingModel(m.version(), model, architecture, artifact, int8);
         Map<String, Double> probe;
         try {
             probe = probe(candidate);
@@ -228,7 +236,8 @@ public final class EdgeAgent implements AutoCloseable {
 
     private byte[] fetchArtifact(CheckpointManifest m) throws IOException, InterruptedException {
         ServingModel held = current.get();
-        if (held != null && held.tryAcquire()) {
+        // an int8 model is no base for a delta between full artifacts
+        if (held != null && !held.isInt8() && held.tryAcquire()) {
             try {
                 byte[] delta = download(m.version(), "artifacts/" + m.version() + "?delta-from=" + held.version());
                 byte[] rebuilt = ArtifactDelta.apply(held.artifact(), delta);
@@ -245,6 +254,13 @@ public final class EdgeAgent implements AutoCloseable {
         byte[] full = download(m.version(), "artifacts/" + m.version());
         MetricNames.EDGE_DOWNLOAD_SIZE.summary(registry, "model", config.model(), "kind", "full").record(full.length);
         return full;
+    }
+
+    /** The int8 variant; the caller checks it against the manifest's signed {@code int8Sha256}. */
+    private byte[] fetchInt8(CheckpointManifest m) throws IOException, InterruptedException {
+        byte[] int8 = download(m.version(), "artifacts/" + m.version() + "?variant=int8");
+        MetricNames.EDGE_DOWNLOAD_SIZE.summary(registry, "model", config.model(), "kind", "int8").record(int8.length);
+        return int8;
     }
 
     private byte[] download(long version, String path) throws IOException, InterruptedException {

@@ -15,13 +15,16 @@ final class ServingModel {
     private final Model model;
     private final Architecture architecture;
     private final byte[] artifact;
+    private final boolean int8;
     private final AtomicInteger refs = new AtomicInteger(1);
 
-    ServingModel(long version, Model model, Architecture architecture, byte[] artifact) {
+    /** @param int8 whether {@code artifact} is the int8 variant (then it cannot be a delta base for full artifacts) */
+    ServingModel(long version, Model model, Architecture architecture, byte[] artifact, boolean int8) {
         this.version = version;
         this.model = model;
         this.architecture = architecture;
         this.artifact = artifact.clone();
+        this.int8 = int8;
     }
 
     /** False once the model has been closed (the caller re-reads the current model). */
@@ -54,6 +57,10 @@ final class ServingModel {
 
     Architecture architecture() {
         return architecture;
+    }
+
+    boolean isInt8() {
+        return int8;
     }
 
     byte[] artifact() {

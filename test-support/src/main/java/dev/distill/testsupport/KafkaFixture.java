@@ -1,6 +1,7 @@
 package dev.distill.testsupport;
 
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
@@ -17,6 +18,7 @@ import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.testcontainers.DockerClientFactory;
@@ -85,6 +87,7 @@ public final class KafkaFixture {
         try (Admin admin = Admin.create(adminProps())) {
             admin.createTopics(List.of(new NewTopic(name, partitions, (short) 1)))
                     .all().get(ADMIN_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+            awaitLeaders(admin, name, partitions);
         } catch (ExecutionException | TimeoutException e) {
             throw new IllegalStateException("test broker " + bootstrapServers + ": creating topic '" + name + "' with "
                     + partitions + " partition(s) failed: " + e.getMessage()
@@ -92,6 +95,31 @@ public final class KafkaFixture {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("interrupted while creating topic " + name, e);
+        }
+    }
+
+    /**
+     * Returns once the leader of every partition serves requests: producing to a topic whose leader is not ready yet
+     * can lose records to NOT_LEADER_OR_FOLLOWER followed by OutOfOrderSequence retries (seen on a loaded machine).
+     * DescribeProducers is answered by the partition leader itself and writes nothing.
+     */
+    private static void awaitLeaders(Admin admin, String name, int partitions)
+            throws InterruptedException, TimeoutException {
+        List<TopicPartition> all = new ArrayList<>();
+        for (int p = 0; p < partitions; p++) {
+            all.add(new TopicPartition(name, p));
+        }
+        long deadline = System.nanoTime() + ADMIN_TIMEOUT.toNanos();
+        while (true) {
+            try {
+                admin.describeProducers(all).all().get(ADMIN_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+                return;
+            } catch (ExecutionException e) {
+                if (System.nanoTime() > deadline) {
+                    throw new TimeoutException("topic " + name + " has no serving leader: " + e.getCause());
+                }
+                Thread.sleep(50);
+            }
         }
     }
 

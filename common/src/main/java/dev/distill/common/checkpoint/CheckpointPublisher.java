@@ -1,6 +1,9 @@
 package dev.distill.common.checkpoint;
 
 import dev.distill.common.event.CheckpointManifest;
+import dev.distill.common.model.Architecture;
+import dev.distill.common.model.Architectures;
+import dev.distill.common.model.ParameterFormatException;
 import dev.distill.common.serde.CheckpointManifestCodec;
 import dev.distill.common.serde.Encoding;
 import dev.distill.common.signing.ManifestSigner;
@@ -21,6 +24,8 @@ import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.errors.AuthorizationException;
 import org.apache.kafka.common.errors.OutOfOrderSequenceException;
 import org.apache.kafka.common.errors.ProducerFencedException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Publishes signed checkpoints to the compacted checkpoints topic (layout in {@link CheckpointKeys}).
@@ -35,6 +40,7 @@ import org.apache.kafka.common.errors.ProducerFencedException;
  */
 public final class CheckpointPublisher {
 
+    private static final Logger LOG = LoggerFactory.getLogger(CheckpointPublisher.class);
     public static final int DEFAULT_CHUNK_BYTES = 512 << 10;
     public static final int MAX_CHUNK_BYTES = DistillTopics.CHECKPOINT_MAX_MESSAGE_BYTES - DistillTopics.RECORD_OVERHEAD_BYTES;
     /** Versions kept besides the latest; at least one, so the previous version stays available as a delta base. */
@@ -90,7 +96,8 @@ public final class CheckpointPublisher {
     }
 
     /**
-     * Publishes one version in one transaction and returns its signed manifest.
+     * Publishes one version in one transaction and returns its signed manifest. When the artifact is DJL parameters
+     * of {@code architecture}, the manifest also signs the SHA-256 and size of its {@link Int8Artifact} variant.
      *
      * @throws IllegalArgumentException if the version does not increase or an argument is invalid
      * @throws KafkaException if the transaction failed (it has been aborted when that was possible)
@@ -103,9 +110,11 @@ public final class CheckpointPublisher {
                     + ": versions must increase; last published is v" + lastVersion);
         }
         int chunkCount = Math.max(1, (artifact.length + chunkBytes - 1) / chunkBytes);
+        byte[] int8 = int8Variant(version, architecture, artifact);
         CheckpointManifest unsigned = new CheckpointManifest(model, version, architecture, clock.millis(),
                 metrics == null ? Map.of() : metrics, Sha256.hex(artifact), artifact.length, chunkCount,
-                rolloutPercent, signer.keyId(), null);
+                rolloutPercent, signer.keyId(), null, int8 == null ? null : Sha256.hex(int8),
+                int8 == null ? null : (long) int8.length);
         CheckpointManifest signed = unsigned.withSignature(signer.sign(unsigned.canonicalBytes()));
         byte[] manifestBytes = codec.encode(signed, Encoding.JSON);
 
@@ -151,6 +160,29 @@ public final class CheckpointPublisher {
         } catch (RuntimeException e) {
             abortQuietly(e);
             throw e;
+        }
+    }
+
+    /**
+     * The {@link Int8Artifact} the update API will serve for this artifact (quantisation is deterministic, so the
+     * server derives the same bytes), or null when the artifact is not DJL parameters of a known architecture: then
+     * the manifest simply offers no signed int8 variant and agents download the full artifact.
+     */
+    private byte[] int8Variant(long version, String architecture, byte[] artifact) {
+        Architecture arch;
+        try {
+            arch = Architectures.parse(architecture);
+        } catch (IllegalArgumentException e) {
+            LOG.info("checkpoint {} v{}: no int8 variant, architecture '{}' is not in the registry", model, version,
+                    architecture);
+            return null;
+        }
+        try {
+            return Int8Artifact.quantize(arch, artifact);
+        } catch (ParameterFormatException e) {
+            LOG.info("checkpoint {} v{}: no int8 variant, the artifact is not {} parameters: {}", model, version,
+                    arch.spec(), e.getMessage());
+            return null;
         }
     }
 

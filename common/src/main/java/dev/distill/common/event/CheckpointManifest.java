@@ -14,10 +14,14 @@ import java.util.regex.Pattern;
  * @param rolloutPercent share of the fleet (0..100) that should take this version
  * @param keyId          id of the signing key; null only while unsigned
  * @param signature      base64 Ed25519 signature over {@link #canonicalBytes()}; null while unsigned
+ * @param int8Sha256     lowercase hex SHA-256 of the artifact's {@code Int8Artifact} variant; null when the publisher
+ *                       offers no signed int8 variant (then {@code int8SizeBytes} is null too)
+ * @param int8SizeBytes  size of that int8 variant; null exactly when {@code int8Sha256} is null
  */
 public record CheckpointManifest(String modelName, long version, String architecture, long createdAt,
                                  Map<String, Double> metrics, String sha256, long sizeBytes, int chunkCount,
-                                 int rolloutPercent, String keyId, String signature) {
+                                 int rolloutPercent, String keyId, String signature, String int8Sha256,
+                                 Long int8SizeBytes) {
 
     public static final int MAX_NAME_LENGTH = 256;
     private static final Pattern SHA256 = Pattern.compile("[0-9a-f]{64}");
@@ -49,6 +53,30 @@ public record CheckpointManifest(String modelName, long version, String architec
                 throw new IllegalArgumentException(what + " has a signature but no keyId");
             }
         }
+        if ((int8Sha256 == null) != (int8SizeBytes == null)) {
+            throw new IllegalArgumentException(what + ": int8Sha256 and int8SizeBytes must be given together or not"
+                    + " at all, got " + int8Sha256 + " and " + int8SizeBytes);
+        }
+        if (int8Sha256 != null) {
+            if (!SHA256.matcher(int8Sha256).matches()) {
+                throw new IllegalArgumentException(what + ".int8Sha256 must be 64 lowercase hex digits, got "
+                        + int8Sha256);
+            }
+            Checks.nonNegative(int8SizeBytes, what, "int8SizeBytes");
+        }
+    }
+
+    /** A manifest without a signed int8 variant (the form before {@code int8Sha256} existed). */
+    public CheckpointManifest(String modelName, long version, String architecture, long createdAt,
+                              Map<String, Double> metrics, String sha256, long sizeBytes, int chunkCount,
+                              int rolloutPercent, String keyId, String signature) {
+        this(modelName, version, architecture, createdAt, metrics, sha256, sizeBytes, chunkCount, rolloutPercent, keyId,
+                signature, null, null);
+    }
+
+    /** Whether the manifest vouches for an int8 variant ({@link #int8Sha256()} and {@link #int8SizeBytes()} set). */
+    public boolean hasInt8() {
+        return int8Sha256 != null;
     }
 
     public boolean isSigned() {
@@ -57,12 +85,18 @@ public record CheckpointManifest(String modelName, long version, String architec
 
     public CheckpointManifest withSignature(String newSignature) {
         return new CheckpointManifest(modelName, version, architecture, createdAt, metrics, sha256, sizeBytes,
-                chunkCount, rolloutPercent, keyId, newSignature);
+                chunkCount, rolloutPercent, keyId, newSignature, int8Sha256, int8SizeBytes);
     }
 
     public CheckpointManifest withKeyId(String newKeyId) {
         return new CheckpointManifest(modelName, version, architecture, createdAt, metrics, sha256, sizeBytes,
-                chunkCount, rolloutPercent, newKeyId, null);
+                chunkCount, rolloutPercent, newKeyId, null, int8Sha256, int8SizeBytes);
+    }
+
+    /** This manifest vouching for an int8 variant; drops the signature, which no longer covers the fields. */
+    public CheckpointManifest withInt8(String newInt8Sha256, long newInt8SizeBytes) {
+        return new CheckpointManifest(modelName, version, architecture, createdAt, metrics, sha256, sizeBytes,
+                chunkCount, rolloutPercent, keyId, null, newInt8Sha256, newInt8SizeBytes);
     }
 
     /**
@@ -71,7 +105,9 @@ public record CheckpointManifest(String modelName, long version, String architec
      * JSON-escaped (quote and backslash escaped with a backslash, control characters as six-character
      * unicode escapes with lowercase hex), integers in decimal, a null
      * keyId as {@code null}, and metric values as {@link Double#toHexString} strings (exact, and unlike decimal
-     * printing identical on every JDK).
+     * printing identical on every JDK). When the manifest has an int8 variant, {@code int8Sha256} and
+     * {@code int8SizeBytes} follow {@code keyId}; without one they are left out, so manifests from before the field
+     * existed keep their canonical bytes and signatures.
      */
     public byte[] canonicalBytes() {
         StringBuilder sb = new StringBuilder(256).append(CANONICAL_PREFIX).append('{');
@@ -92,6 +128,11 @@ public record CheckpointManifest(String modelName, long version, String architec
         field(sb, "chunkCount").append(chunkCount).append(',');
         field(sb, "rolloutPercent").append(rolloutPercent).append(',');
         field(sb, "keyId").append(keyId == null ? "null" : Checks.jsonString(keyId));
+        if (int8Sha256 != null) {
+            sb.append(',');
+            field(sb, "int8Sha256").append(Checks.jsonString(int8Sha256)).append(',');
+            field(sb, "int8SizeBytes").append(int8SizeBytes.longValue());
+        }
         return sb.append('}').toString().getBytes(StandardCharsets.UTF_8);
     }
 

@@ -82,7 +82,7 @@ public enum MetricNames {
     EDGE_UPDATES("distill.edge.updates", Meter.Type.COUNTER, null,
             "Update attempts on a device, by outcome=applied|not_modified|rejected|failed|rolled_back.", "model", "outcome"),
     EDGE_DOWNLOAD_SIZE("distill.edge.download.size", Meter.Type.DISTRIBUTION_SUMMARY, "bytes",
-            "Bytes downloaded per update, by kind=full|delta.", "model", "kind"),
+            "Bytes downloaded per update, by kind=full|delta|int8.", "model", "kind"),
     EDGE_INFERENCE("distill.edge.inference", Meter.Type.TIMER, "seconds",
             "Time of one local inference on the device.", "model"),
     EDGE_MODEL_VERSION("distill.edge.model.version", Meter.Type.GAUGE, null,

@@ -37,6 +37,10 @@ public final class CheckpointManifestCodec extends AbstractCodec<CheckpointManif
             g.writeNumberField("rolloutPercent", m.rolloutPercent());
             g.writeStringField("keyId", m.keyId());
             g.writeStringField("signature", m.signature());
+            if (m.hasInt8()) { // absent rather than null, so manifests without the variant encode as before
+                g.writeStringField("int8Sha256", m.int8Sha256());
+                g.writeNumberField("int8SizeBytes", m.int8SizeBytes());
+            }
             g.writeEndObject();
         });
     }
@@ -54,6 +58,8 @@ public final class CheckpointManifestCodec extends AbstractCodec<CheckpointManif
         Integer rolloutPercent = null;
         String keyId = null;
         String signature = null;
+        String int8Sha256 = null;
+        Long int8SizeBytes = null;
         try (JsonIn in = JsonIn.open(bytes, WHAT)) {
             for (String f = in.nextField(); f != null; f = in.nextField()) {
                 switch (f) {
@@ -68,6 +74,8 @@ public final class CheckpointManifestCodec extends AbstractCodec<CheckpointManif
                     case "rolloutPercent" -> rolloutPercent = in.intValue(f);
                     case "keyId" -> keyId = in.nullableString(f);
                     case "signature" -> signature = in.nullableString(f);
+                    case "int8Sha256" -> int8Sha256 = in.string(f);
+                    case "int8SizeBytes" -> int8SizeBytes = in.longValue(f);
                     default -> in.skipValue();
                 }
             }
@@ -79,7 +87,7 @@ public final class CheckpointManifestCodec extends AbstractCodec<CheckpointManif
                 require(what, "architecture", architecture), require(what, "createdAt", createdAt), metrics,
                 require(what, "sha256", sha256), require(what, "sizeBytes", sizeBytes),
                 require(what, "chunkCount", chunkCount), require(what, "rolloutPercent", rolloutPercent),
-                keyId, signature);
+                keyId, signature, int8Sha256, int8SizeBytes);
     }
 
     static <V> V require(String what, String field, V value) {

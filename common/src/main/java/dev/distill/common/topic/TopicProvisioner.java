@@ -17,6 +17,7 @@ import java.util.stream.Collectors;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.TopicDescription;
 import org.apache.kafka.common.errors.TopicExistsException;
+import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -81,6 +82,7 @@ public final class TopicProvisioner {
         // check again what the cluster really has: another instance may have created a topic concurrently
         Map<String, TopicDescription> after = awaitVisible(byName.keySet());
         checkCoPartitioning(coPartitioned, byName, after, Set.copyOf(created));
+        awaitLeaders(created, after);
         List<String> warnings = new ArrayList<>();
         for (TopicSpec spec : byName.values()) {
             int actual = after.get(spec.name()).partitions().size();
@@ -112,6 +114,45 @@ public final class TopicProvisioner {
                     + "same partition number in each), but they would have " + counts.entrySet().stream()
                             .map(e -> e.getKey() + "=" + e.getValue()).collect(Collectors.joining(", "))
                     + ". Recreate or repartition the existing topics, or set topic.partitions to match them.");
+        }
+    }
+
+    /**
+     * Waits until every partition of the created topics is served by its leader. Listing a topic is not enough: a
+     * produce sent before the leader's replica manager takes over fails with NOT_LEADER_OR_FOLLOWER, and an
+     * idempotent producer's retries can then fail with OutOfOrderSequence until delivery times out (seen here on
+     * a loaded machine: records lost). DescribeProducers is answered by the leader itself and writes nothing.
+     */
+    private void awaitLeaders(List<String> created, Map<String, TopicDescription> described) {
+        List<TopicPartition> partitions = new ArrayList<>();
+        for (String name : created) {
+            described.get(name).partitions().forEach(p -> partitions.add(new TopicPartition(name, p.partition())));
+        }
+        if (partitions.isEmpty()) {
+            return;
+        }
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (true) {
+            try {
+                admin.describeProducers(partitions).all().get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+                return;
+            } catch (ExecutionException e) {
+                if (System.nanoTime() > deadline) {
+                    throw new TopicProvisioningException("Topics " + created + " have no serving leader within "
+                            + timeout + ": " + e.getCause(), e.getCause());
+                }
+            } catch (TimeoutException e) {
+                throw new TopicProvisioningException("Topics " + created + " have no serving leader within " + timeout, e);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new TopicProvisioningException("Interrupted while waiting for leaders of " + created, e);
+            }
+            try {
+                Thread.sleep(50);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new TopicProvisioningException("Interrupted while waiting for leaders of " + created, e);
+            }
         }
     }
 

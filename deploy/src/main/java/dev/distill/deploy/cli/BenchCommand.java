@@ -1,5 +1,6 @@
 package dev.distill.deploy.cli;
 
+import dev.distill.deploy.bench.EdgeBench;
 import dev.distill.kafka.embedded.EmbeddedKafkaBroker;
 import dev.distill.teacher.bench.TeacherBench;
 import java.nio.charset.StandardCharsets;
@@ -26,7 +27,9 @@ import picocli.CommandLine.Parameters;
                 "broker: embedded broker start-to-ready and first produce/consume round trip.",
                 "teacher: raw DJL batched inference (the ceiling) vs the service end to end through Kafka, and",
                 "  event-to-logits latency at a moderate rate, on an embedded broker.",
-                "student, edge: not built yet."})
+                "edge: full vs delta vs int8 artifact sizes of consecutive versions, int8 accuracy drop, and",
+                "  manifest-poll throughput of the update API (304s).",
+                "student: not built yet."})
 public final class BenchCommand implements Callable<Integer> {
 
     /** What can be benchmarked. */
@@ -51,7 +54,7 @@ public final class BenchCommand implements Callable<Integer> {
             case STUDENT:
                 return notYet("student", "#4");
             default:
-                return notYet("edge", "#5");
+                return edgeBench();
         }
     }
 
@@ -67,6 +70,18 @@ public final class BenchCommand implements Callable<Integer> {
             return 0;
         } catch (Exception e) {
             throw new IllegalStateException("teacher benchmark failed: " + e.getMessage(), e);
+        }
+    }
+
+    private static int edgeBench() {
+        try {
+            System.out.println(EdgeBench.run(EdgeBench.Settings.defaults(), System.out).line());
+            return 0;
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException("edge benchmark failed: " + e.getMessage(), e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return 1;
         }
     }
 

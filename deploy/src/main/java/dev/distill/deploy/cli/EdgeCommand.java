@@ -6,7 +6,6 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
-import java.util.concurrent.CountDownLatch;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -53,15 +52,11 @@ public final class EdgeCommand implements Callable<Integer> {
         if (bootstrapServers != null) {
             args.add("--bootstrap-servers=" + bootstrapServers);
         }
-        CountDownLatch stopped = new CountDownLatch(1);
-        try (EdgeAgent agent = EdgeAgentMain.run(args.toArray(String[]::new))) {
-            Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-                agent.close();
-                stopped.countDown();
-            }, "distill-edge-stop"));
-            System.out.printf("edge agent %s following model %s at %s%n", deviceId, model, server);
-            stopped.await();
-        }
-        return 0;
+        EdgeAgent agent = EdgeAgentMain.run(args.toArray(String[]::new));
+        System.out.printf("edge agent %s following model %s at %s%n", deviceId, model, server);
+        return ServiceRun.untilStopped("edge agent", agent, timeout -> {
+            Thread.sleep(timeout.toMillis());
+            return false;
+        }, java.util.Optional::empty);
     }
 }

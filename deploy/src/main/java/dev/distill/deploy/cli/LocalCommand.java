@@ -82,14 +82,18 @@ public final class LocalCommand implements Callable<Integer> {
                 ReplayConsole console = ReplayConsole.replayOnly(System.out);
                 return exitCode(Replays.run(cfg, replay.settings(), console, console::summary));
             }
-            try (LocalStack stack = LocalStack.start(config, broker.bootstrapServers(), runDir, teacherDir, teacherModel,
-                    System.out)) {
+            LocalStack stack = LocalStack.start(config, broker.bootstrapServers(), runDir, teacherDir, teacherModel,
+                    System.out);
+            try {
                 ReplayConsole console = new ReplayConsole(System.out, stack::status, stack::summary);
+                // the summary and the services' shutdown run inside the replay's Ctrl-C window (see Replays)
                 return exitCode(Replays.run(cfg, replay.settings(), console, stats -> {
                     drain(console);
                     console.summary(stats);
                     stack.close();
                 }));
+            } finally {
+                stack.close(); // idempotent: a no-op after a normal finish
             }
         } finally {
             if (kafkaDir == null) {

@@ -31,7 +31,7 @@ class DistillMainTest {
 
     @Test
     void benchmarksNotBuiltYetSaySoAndFail() {
-        Captured run = capture("bench", "edge");
+        Captured run = capture("bench", "student");
 
         assertThat(run.exitCode).isEqualTo(BenchCommand.NOT_YET);
         assertThat(run.err).contains("not built yet");

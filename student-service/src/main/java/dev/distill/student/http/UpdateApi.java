@@ -40,8 +40,8 @@ import org.slf4j.LoggerFactory;
  *       {@code Range}/{@code If-Range} support (206) for resuming broken downloads.</li>
  *   <li>{@code ...?delta-from={base}} — an {@link ArtifactDelta} from {@code base} to {@code version}; 404 when the
  *       base is no longer held (the agent then downloads the full artifact).</li>
- *   <li>{@code ...?variant=int8} — an {@link Int8Artifact} (about 4× smaller; NOT covered by the manifest's SHA-256,
- *       see {@link Int8Artifact}).</li>
+ *   <li>{@code ...?variant=int8} — an {@link Int8Artifact} (about 4× smaller), verified by the agent against the
+ *       manifest's signed {@code int8Sha256}; the publisher and this API must quantise with the same code.</li>
  * </ul>
  * With a bearer token configured every request must carry {@code Authorization: Bearer <token>}, else 401.
  * Model names are path segments (percent-encoded when they contain {@code /}).
