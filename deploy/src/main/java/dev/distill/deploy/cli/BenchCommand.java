@@ -2,6 +2,7 @@ package dev.distill.deploy.cli;
 
 import dev.distill.deploy.bench.EdgeBench;
 import dev.distill.kafka.embedded.EmbeddedKafkaBroker;
+import dev.distill.student.bench.StudentBench;
 import dev.distill.teacher.bench.TeacherBench;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -29,14 +30,12 @@ import picocli.CommandLine.Parameters;
                 "  event-to-logits latency at a moderate rate, on an embedded broker.",
                 "edge: full vs delta vs int8 artifact sizes of consecutive versions, int8 accuracy drop, and",
                 "  manifest-poll throughput of the update API (304s).",
-                "student: not built yet."})
+                "student: raw DJL training-step ceiling vs the service's trained steps/s through Kafka, and",
+                "  resident memory after 10 k and 200 k examples, on an embedded broker."})
 public final class BenchCommand implements Callable<Integer> {
 
     /** What can be benchmarked. */
     public enum Target { BROKER, TEACHER, STUDENT, EDGE }
-
-    /** Exit code of a benchmark that is not built yet. */
-    static final int NOT_YET = 3;
 
     @Parameters(paramLabel = "TARGET", description = "One of: ${COMPLETION-CANDIDATES}.")
     Target target;
@@ -52,15 +51,10 @@ public final class BenchCommand implements Callable<Integer> {
             case TEACHER:
                 return teacherBench();
             case STUDENT:
-                return notYet("student", "#4");
+                return studentBench();
             default:
                 return edgeBench();
         }
-    }
-
-    private static int notYet(String what, String issue) {
-        System.err.printf("distill: the %s benchmark is not built yet (issue %s).%n", what, issue);
-        return NOT_YET;
     }
 
     private static int teacherBench() {
@@ -70,6 +64,16 @@ public final class BenchCommand implements Callable<Integer> {
             return 0;
         } catch (Exception e) {
             throw new IllegalStateException("teacher benchmark failed: " + e.getMessage(), e);
+        }
+    }
+
+    private static int studentBench() {
+        try (EmbeddedKafkaBroker broker = EmbeddedKafkaBroker.builder().optNumPartitions(3).build().start()) {
+            System.out.println(StudentBench.run(broker.bootstrapServers(), StudentBench.Options.defaults()).line());
+            return 0;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return 1;
         }
     }
 

@@ -30,11 +30,11 @@ class DistillMainTest {
     }
 
     @Test
-    void benchmarksNotBuiltYetSaySoAndFail() {
-        Captured run = capture("bench", "student");
+    void unknownBenchmarkTargetListsTheValidOnes() {
+        Captured run = capture("bench", "gpu");
 
-        assertThat(run.exitCode).isEqualTo(BenchCommand.NOT_YET);
-        assertThat(run.err).contains("not built yet");
+        assertThat(run.exitCode).isEqualTo(2);
+        assertThat(run.err).contains("broker", "teacher", "student", "edge");
     }
 
     @Test

@@ -135,10 +135,7 @@ final class JoinProcessor implements Processor<byte[], byte[], byte[], byte[]> {
         schedule(Deadline.plus(event.timestamp(), windowMs), Deadline.Kind.WINDOW, key);
         schedule(Deadline.plus(event.timestamp(), horizonMs), Deadline.Kind.EXPIRE, key);
         state = maybeEmitSoft(state, now, record.timestamp());
-        if (state.pendingLabel() != null) {
-            state = applyLabel(state, state.pendingLabel(), record.timestamp());
-        }
-        states.put(key, state.encode());
+        states.put(key, maybeApplyHeldLabel(state, now, record.timestamp()).encode());
     }
 
     private void onLogits(Record<byte[], byte[]> record) {
@@ -165,7 +162,7 @@ final class JoinProcessor implements Processor<byte[], byte[], byte[], byte[]> {
             return;
         }
         state = maybeEmitSoft(state.withLogits(teacher), now, record.timestamp());
-        states.put(key, state.encode());
+        states.put(key, maybeApplyHeldLabel(state, now, record.timestamp()).encode());
     }
 
     private void onLabel(Record<byte[], byte[]> record) {
@@ -193,7 +190,28 @@ final class JoinProcessor implements Processor<byte[], byte[], byte[], byte[]> {
             states.put(key, state.withPendingLabel(label).encode());
             return;
         }
-        states.put(key, applyLabel(state, label, record.timestamp()).encode());
+        if (state.pendingLabel() != null || state.labelled()) {
+            metrics.labelsDuplicate.increment();
+            return;
+        }
+        states.put(key, maybeApplyHeldLabel(state.withPendingLabel(label), now, record.timestamp()).encode());
+    }
+
+    /**
+     * Emits the held label once the example can carry its teachers: when every expected teacher has answered, or
+     * when the teacher window has closed (then with those present). A label that overtakes slow teacher logits
+     * therefore still yields a labelled example with the teacher's view, which prequential evaluation needs for the
+     * teacher's accuracy and the student-teacher agreement on the same labels.
+     */
+    private JoinState maybeApplyHeldLabel(JoinState state, long now, long timestamp) {
+        if (!state.hasEvent() || state.pendingLabel() == null) {
+            return state;
+        }
+        boolean windowClosed = Deadline.plus(state.event().timestamp(), windowMs) <= now;
+        if (!windowClosed && completeness(present(state)) != JoinMetrics.Teachers.ALL) {
+            return state;
+        }
+        return applyLabel(state, state.pendingLabel(), timestamp);
     }
 
     private JoinState applyLabel(JoinState state, Label label, long timestamp) {
@@ -301,7 +319,8 @@ final class JoinProcessor implements Processor<byte[], byte[], byte[], byte[]> {
         JoinState state = JoinState.decode(stored);
         switch (d.kind()) {
             case WINDOW -> {
-                JoinState after = maybeEmitSoft(state, streamTime, streamTime);
+                JoinState after = maybeApplyHeldLabel(maybeEmitSoft(state, streamTime, streamTime), streamTime,
+                        streamTime);
                 if (after != state) {
                     states.put(id, after.encode());
                 }

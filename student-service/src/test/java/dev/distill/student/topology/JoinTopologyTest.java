@@ -241,13 +241,15 @@ class JoinTopologyTest {
     }
 
     @Test
-    void emitsALabelledExampleWithoutTeachersWhenNoneAnswered() {
+    void emitsALabelledExampleWithoutTeachersWhenNoneAnsweredWithinTheWindow() {
         // Given
         start("");
         event("e-1", T0);
-
-        // When
         label("e-1", 0, T0 + 10);
+        assertThat(readExamples()).as("the label waits for the teacher while the window is open").isEmpty();
+
+        // When the teacher window closes with no logits
+        advanceStreamTimeTo(T0 + WINDOW + 200);
 
         // Then
         assertThat(readExamples()).singleElement().satisfies(e -> {
@@ -255,6 +257,25 @@ class JoinTopologyTest {
             assertThat(e.teachers()).isEmpty();
         });
         assertThat(examplesCounted("labelled", "none")).isEqualTo(1);
+    }
+
+    @Test
+    void aLabelThatOvertakesItsTeacherLogitsWaitsForThemWithinTheWindow() {
+        // Given an event whose label arrives before the (slow) teacher has answered
+        start("");
+        event("e-1", T0);
+        label("e-1", 2, T0 + 100);
+
+        // When the teacher's logits arrive inside the window
+        logits("e-1", "teacher-a", T0 + 300, 1f, 2f, 3f);
+
+        // Then the labelled example carries the teacher's logits, so teacher accuracy and agreement can be measured
+        List<TrainingExample> out = readExamples();
+        assertThat(out).extracting(TrainingExample::kind)
+                .containsExactlyInAnyOrder(TrainingExample.Kind.SOFT, TrainingExample.Kind.LABELLED);
+        assertThat(out).filteredOn(e -> e.kind() == TrainingExample.Kind.LABELLED).singleElement()
+                .satisfies(e -> assertThat(e.teacher("teacher-a").logits()).containsExactly(1f, 2f, 3f));
+        assertThat(labels("joined")).isEqualTo(1);
     }
 
     @Test
@@ -333,9 +354,12 @@ class JoinTopologyTest {
         event("e-1", T0);
         logits("e-1", "teacher-a", T0 + 20, 1f, 2f, 3f);
 
-        // Then the labelled example is written as soon as the event is there, the soft one when the teacher answers
-        assertThat(readExamples()).extracting(TrainingExample::kind)
-                .containsExactly(TrainingExample.Kind.LABELLED, TrainingExample.Kind.SOFT);
+        // Then both examples are written when the teacher answers (the held label waits for it inside the window),
+        // and the labelled one carries the teacher's logits
+        List<TrainingExample> out = readExamples();
+        assertThat(out).extracting(TrainingExample::kind)
+                .containsExactly(TrainingExample.Kind.SOFT, TrainingExample.Kind.LABELLED);
+        assertThat(out.get(1).teacher("teacher-a").logits()).containsExactly(1f, 2f, 3f);
         assertThat(labels("joined")).isEqualTo(1);
         assertThat(labels("unknown")).isZero();
     }
