@@ -126,7 +126,7 @@ class StudentAccuracyIT {
         double online;
         try (Model model = Models.loadModel(Architectures.parse(manifest.architecture()), "published",
                 latest.artifact())) {
-            online = accuracy(model, Architectures.parse(manifest.architecture()), test);
+            online = Models.accuracy(model, Architectures.parse(manifest.architecture()), test);
         }
         String line = String.format(Locale.ROOT, "student-accuracy online=%.4f offline_hard_1epoch=%.4f "
                         + "untrained=%.4f events=%d labelled=%d published_version=%d stream_seconds=%.1f "
@@ -206,36 +206,16 @@ class StudentAccuracyIT {
                 }
                 student.step(new Batch(n, x, new float[n * 10], new boolean[n], y));
             }
-            return accuracy(student.model(), student.architecture(), test);
+            return Models.accuracy(student.model(), student.architecture(), test);
         }
     }
 
     private static double untrainedAccuracy(Architecture arch, int seed, LabelledImages test) {
         try (Model model = Models.newModel(arch, "untrained", seed)) {
-            return accuracy(model, arch, test);
+            return Models.accuracy(model, arch, test);
         }
     }
 
-    /** Top-1 accuracy on the whole test split, scored in chunks to bound the input buffers. */
-    private static double accuracy(Model model, Architecture arch, LabelledImages test) {
-        int size = test.imageSize();
-        int chunk = 2_000;
-        int correct = 0;
-        for (int from = 0; from < test.count(); from += chunk) {
-            int n = Math.min(chunk, test.count() - from);
-            float[] x = new float[n * size];
-            for (int i = 0; i < n; i++) {
-                test.copyImage(from + i, x, i * size);
-            }
-            int[] predicted = OnlineStudent.argmax(Models.logits(model, arch, x, n), n, arch.numClasses());
-            for (int i = 0; i < n; i++) {
-                if (predicted[i] == test.label(from + i)) {
-                    correct++;
-                }
-            }
-        }
-        return (double) correct / test.count();
-    }
 
     private static PublishedCheckpoint newestPublished(KafkaFixture kafka, StudentServiceConfig config) {
         try (CheckpointTopicReader reader = new CheckpointTopicReader(Map.of("bootstrap.servers",

@@ -13,6 +13,7 @@ import ai.djl.nn.Block;
 import ai.djl.nn.Parameter;
 import ai.djl.training.ParameterStore;
 import ai.djl.util.Pair;
+import dev.distill.common.data.LabelledImages;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.DataInputStream;
@@ -144,5 +145,33 @@ public final class Models {
             }
             return logits.toFloatArray();
         }
+    }
+
+    /** Top-1 accuracy of {@code model} on {@code images}, scored in batches of 256 (each in a closing scope). */
+    public static double accuracy(Model model, Architecture architecture, LabelledImages images) {
+        int classes = architecture.numClasses();
+        int sampleSize = images.imageSize();
+        int batch = 256;
+        float[] inputs = new float[batch * sampleSize];
+        long correct = 0;
+        for (int from = 0; from < images.count(); from += batch) {
+            int size = Math.min(batch, images.count() - from);
+            for (int i = 0; i < size; i++) {
+                images.copyImage(from + i, inputs, i * sampleSize);
+            }
+            float[] logits = logits(model, architecture, java.util.Arrays.copyOf(inputs, size * sampleSize), size);
+            for (int i = 0; i < size; i++) {
+                int best = 0;
+                for (int c = 1; c < classes; c++) {
+                    if (logits[i * classes + c] > logits[i * classes + best]) {
+                        best = c;
+                    }
+                }
+                if (best == images.label(from + i)) {
+                    correct++;
+                }
+            }
+        }
+        return images.count() == 0 ? 0 : (double) correct / images.count();
     }
 }

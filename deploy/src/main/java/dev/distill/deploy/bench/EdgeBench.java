@@ -166,8 +166,8 @@ public final class EdgeBench {
         double int8Acc;
         try (Model fp32 = Models.loadModel(arch, "bench-fp32", last);
              Model q = Int8Artifact.loadModel(arch, "bench-int8", Int8Artifact.quantize(arch, last))) {
-            fp32Acc = accuracy(fp32, arch, test);
-            int8Acc = accuracy(q, arch, test);
+            fp32Acc = Models.accuracy(fp32, arch, test);
+            int8Acc = Models.accuracy(q, arch, test);
         }
         progress.printf(Locale.ROOT, "test accuracy of v%d: fp32 %.4f, int8 %.4f%n", snapshots.size(), fp32Acc, int8Acc);
 
@@ -191,23 +191,6 @@ public final class EdgeBench {
         return new Batch(n, x, new float[n * classes], new boolean[n], labels);
     }
 
-    private static double accuracy(Model model, Architecture arch, LabelledImages test) {
-        int chunk = 500;
-        int size = test.imageSize();
-        int correct = 0;
-        for (int from = 0; from < test.count(); from += chunk) {
-            int n = Math.min(chunk, test.count() - from);
-            float[] x = new float[n * size];
-            for (int i = 0; i < n; i++) {
-                test.copyImage(from + i, x, i * size);
-            }
-            int[] predicted = OnlineStudent.argmax(Models.logits(model, arch, x, n), n, arch.numClasses());
-            for (int i = 0; i < n; i++) {
-                correct += predicted[i] == test.label(from + i) ? 1 : 0;
-            }
-        }
-        return (double) correct / test.count();
-    }
 
     private record Polls(long count, long notModified, double seconds) {}
 

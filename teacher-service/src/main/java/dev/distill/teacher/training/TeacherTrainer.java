@@ -41,7 +41,6 @@ import java.util.function.Consumer;
  */
 public final class TeacherTrainer {
 
-    private static final int EVAL_BATCH = 256;
     /** Augmentation draws one of these per drifted example, so the teacher also sees each drift on its own. */
     private static final DriftScenario.Kind[] AUGMENTATIONS = {
         DriftScenario.Kind.ROTATE, DriftScenario.Kind.CONTRAST, DriftScenario.Kind.OCCLUDE,
@@ -135,8 +134,8 @@ public final class TeacherTrainer {
             }
             double trainSeconds = (clock.millis() - trainStart) / 1000.0;
 
-            double clean = accuracy(model, architecture, test);
-            double drifted = accuracy(model, architecture, drift.applyTo(test));
+            double clean = Models.accuracy(model, architecture, test);
+            double drifted = Models.accuracy(model, architecture, drift.applyTo(test));
             byte[] parameters = Models.parameterBytes(model);
             String sha = Sha256.hex(parameters);
             TeacherMetadata metadata = new TeacherMetadata(architecture.spec(), options.epochs(), batchSize,
@@ -189,33 +188,6 @@ public final class TeacherTrainer {
             }
             lb.put(train.label(index));
         }
-    }
-
-    /** Top-1 accuracy of {@code model} on {@code images}, evaluated in batches without gradients. */
-    public static double accuracy(Model model, Architecture architecture, LabelledImages images) {
-        int classes = architecture.numClasses();
-        int sampleSize = images.imageSize();
-        long correct = 0;
-        for (int from = 0; from < images.count(); from += EVAL_BATCH) {
-            int size = Math.min(EVAL_BATCH, images.count() - from);
-            float[] inputs = new float[size * sampleSize];
-            for (int i = 0; i < size; i++) {
-                images.copyImage(from + i, inputs, i * sampleSize);
-            }
-            float[] logits = Models.logits(model, architecture, inputs, size);
-            for (int i = 0; i < size; i++) {
-                int best = 0;
-                for (int c = 1; c < classes; c++) {
-                    if (logits[i * classes + c] > logits[i * classes + best]) {
-                        best = c;
-                    }
-                }
-                if (best == images.label(from + i)) {
-                    correct++;
-                }
-            }
-        }
-        return images.count() == 0 ? 0 : (double) correct / images.count();
     }
 
     private static void shuffle(int[] order, Random random) {

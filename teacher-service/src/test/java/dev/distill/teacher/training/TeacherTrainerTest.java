@@ -60,9 +60,9 @@ class TeacherTrainerTest {
         assertThat(artifact.metadata().parametersSha256()).isEqualTo(result.parametersSha256());
         assertThat(artifact.metadata().cleanTestAccuracy()).isEqualTo(result.cleanTestAccuracy());
         try (Model loaded = Models.loadModel(artifact.architecture(), "reloaded", artifact.parameters())) {
-            assertThat(TeacherTrainer.accuracy(loaded, artifact.architecture(), test))
+            assertThat(Models.accuracy(loaded, artifact.architecture(), test))
                     .isEqualTo(result.cleanTestAccuracy());
-            assertThat(TeacherTrainer.accuracy(loaded, artifact.architecture(),
+            assertThat(Models.accuracy(loaded, artifact.architecture(),
                     DriftScenario.defaultScenario().applyTo(test))).isEqualTo(result.driftedTestAccuracy());
         }
     }
