@@ -242,7 +242,7 @@ class EdgeAgentTest {
         SOURCE.put(good("fleet", TINY, 1, params(TINY, 1), 100));
         List<EdgeAgent> fleet = new ArrayList<>();
         try {
-            for (int i = 0; i < 100; i++) {
+            for (int i = 0; i < 200; i++) {
                 EdgeAgent a = agent("fleet", "fleet-device-" + i, new float[0]);
                 fleet.add(a);
                 a.start();

@@ -12,6 +12,8 @@ import dev.distill.common.topic.TopicProvisioner;
 import dev.distill.common.topic.TopicSpec;
 import dev.distill.student.config.StudentServiceConfig;
 import dev.distill.student.config.StudentServiceConfig.GateMetric;
+import dev.distill.student.fleet.FleetHttpHandler;
+import dev.distill.student.fleet.FleetView;
 import dev.distill.student.http.UpdateApi;
 import dev.distill.student.metrics.TrainerMetrics;
 import dev.distill.student.pipeline.SigningKeys;
@@ -71,6 +73,7 @@ public final class StudentService implements AutoCloseable {
     private KafkaProducer<byte[], byte[]> deadLetterProducer;
     private KafkaProducer<byte[], byte[]> publisherProducer;
     private ManifestSigner signer;
+    private FleetView fleet;
     private volatile boolean closed;
 
     private StudentService(StudentServiceConfig config) {
@@ -138,6 +141,9 @@ public final class StudentService implements AutoCloseable {
         trainerThread = new Thread(trainer, "student-trainer-" + config.modelName());
         trainerThread.start();
 
+        fleet = new FleetView(new KafkaConsumer<>(fleetConsumerProperties(config)),
+                config.getString(StudentServiceConfig.TOPIC_EDGE_STATUS), registry, clock).start();
+
         http = ServiceHttpServer.startIfEnabled(config.httpPort(), registry).orElse(null);
         if (http != null) {
             http.addReadinessCheck("streams-running", () -> streams.state() == KafkaStreams.State.RUNNING);
@@ -152,6 +158,7 @@ public final class StudentService implements AutoCloseable {
             long every = config.updateApiRefresh().toMillis();
             refresher.scheduleWithFixedDelay(this::refreshUpdateSource, 0, every, TimeUnit.MILLISECONDS);
             UpdateApi.register(http, updateSource, config.updateApiToken(), registry);
+            http.addHandler(FleetHttpHandler.PATH, new FleetHttpHandler(fleet::snapshot));
         }
         LOG.info("student-service started: join {} -> {}, trainer {} ({}), HTTP port {}", config.applicationId(),
                 config.examplesTopic(), config.modelName(), config.architecture(), httpPort());
@@ -213,6 +220,17 @@ public final class StudentService implements AutoCloseable {
         return props;
     }
 
+    static Map<String, Object> fleetConsumerProperties(StudentServiceConfig config) {
+        Map<String, Object> props = config.kafkaClientProperties(ConsumerConfig.configNames());
+        props.remove(ConsumerConfig.GROUP_ID_CONFIG); // assign(): every instance reads the whole fleet
+        props.put(ConsumerConfig.CLIENT_ID_CONFIG, "student-fleet-view-" + config.modelName());
+        props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
+        props.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+        props.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class);
+        props.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class);
+        return props;
+    }
+
     static Map<String, Object> readerProperties(StudentServiceConfig config, String role) {
         Map<String, Object> props = config.kafkaClientProperties(ConsumerConfig.configNames());
         props.put(ConsumerConfig.CLIENT_ID_CONFIG, "student-checkpoints-" + role + "-" + config.modelName());
@@ -261,6 +279,11 @@ public final class StudentService implements AutoCloseable {
     public boolean isReady() {
         return streams != null && streams.state() == KafkaStreams.State.RUNNING && trainer != null
                 && trainer.isPolling();
+    }
+
+    /** Which model versions the edge fleet runs (from the edge-status topic); null before start. */
+    public FleetView fleet() {
+        return fleet;
     }
 
     public TrainerLoop trainer() {
@@ -328,6 +351,7 @@ public final class StudentService implements AutoCloseable {
                 LOG.debug("closing {}: {}", c, e.toString());
             }
         }
+        closeQuietly(fleet);
         closeQuietly(updateSource);
         closeQuietly(deadLetterProducer);
         closeQuietly(publisherProducer);

@@ -126,6 +126,7 @@ public final class LocalStack implements AutoCloseable {
         rows.put("checkpoints written", String.format("%,d", student.trainer().checkpointsWritten()));
         rows.put("latest published version", version(student.trainer().lastPublishedVersion()));
         rows.put("edge agent serving", edgeVersion() + " (" + edge.rejectedCount() + " rejected)");
+        rows.put("fleet, from edge status reports", student.fleet().devicesPerVersion().toString());
         return rows;
     }
 

@@ -50,7 +50,10 @@ class LocalCommandIT {
                 .containsPattern("teacher logits committed\\s+2,000")
                 .containsPattern("student examples trained\\s+4,000");
         assertThat(number(printed, "latest published version\\s+v(\\d+)")).isGreaterThanOrEqualTo(1);
-        assertThat(number(printed, "edge agent serving\\s+v(\\d+)")).isGreaterThanOrEqualTo(1);
+        long edgeVersion = number(printed, "edge agent serving\\s+v(\\d+)");
+        assertThat(edgeVersion).isGreaterThanOrEqualTo(1);
+        assertThat(printed).as("the student's fleet view counts the agent from its status reports")
+                .containsPattern("fleet, from edge status reports\\s+\\{v\\d+=1\\}");
     }
 
     private static long number(String text, String regex) {
