@@ -31,4 +31,20 @@ class EdgeBenchTest {
                 " int8_acc_drop=", " polls_per_s=");
         assertThat(progress.toString(StandardCharsets.UTF_8)).contains("v3 (step 30)");
     }
+
+    @Test
+    void int8StudentIsAtLeast3point5TimesSmallerAndWithinOnePointOfFp32OnTheTestSplit() throws Exception {
+        // Given a student trained as the service would on 6 000 Fashion-MNIST examples (mlp:784-128-10)
+        EdgeBench.Settings settings = new EdgeBench.Settings(FashionMnist.resolveDir(null, System.getenv()),
+                "mlp:784-128-10", 6_000, 32, 60, 1, 50, Duration.ofSeconds(2));
+
+        // When its last version is quantised to int8 and both are scored on the 10 000-image test split
+        EdgeBench.Result r = EdgeBench.run(settings, new PrintStream(new ByteArrayOutputStream(), true,
+                StandardCharsets.UTF_8));
+
+        // Then the int8 artifact is much smaller and loses at most one point of accuracy
+        assertThat(r.fp32Accuracy()).as("a meaningfully trained student").isGreaterThan(0.7);
+        assertThat(r.int8Bytes() * 3.5).isLessThan(r.fullBytes());
+        assertThat(Math.abs(r.int8AccDrop())).as("accuracy drop in points").isLessThanOrEqualTo(1.0);
+    }
 }
