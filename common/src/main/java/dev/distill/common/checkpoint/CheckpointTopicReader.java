@@ -6,15 +6,12 @@ import dev.distill.common.serde.MalformedRecordException;
 import dev.distill.common.signing.Sha256;
 import java.io.ByteArrayOutputStream;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.NavigableMap;
 import java.util.Optional;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ConcurrentSkipListMap;
 import java.util.stream.Collectors;
 import org.apache.kafka.clients.consumer.Consumer;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
@@ -43,7 +40,7 @@ public final class CheckpointTopicReader implements CheckpointSource, AutoClosea
     private final CheckpointManifestCodec codec = new CheckpointManifestCodec();
     /** Chunks read but not yet claimed by a version manifest: model → version → index → bytes. Reader thread only. */
     private final Map<String, Map<Long, TreeMap<Integer, byte[]>>> pendingChunks = new HashMap<>();
-    private final Map<String, NavigableMap<Long, PublishedCheckpoint>> versions = new ConcurrentHashMap<>();
+    private final CheckpointIndex index = new CheckpointIndex();
     private final Map<String, Long> latestVersion = new ConcurrentHashMap<>();
     private volatile long corruptVersions;
     private List<TopicPartition> partitions;
@@ -152,9 +149,7 @@ public final class CheckpointTopicReader implements CheckpointSource, AutoClosea
     }
 
     private boolean held(CheckpointManifest m) {
-        NavigableMap<Long, PublishedCheckpoint> byVersion = versions.get(m.modelName());
-        PublishedCheckpoint held = byVersion == null ? null : byVersion.get(m.version());
-        return held != null && held.manifest().equals(m);
+        return index.get(m.modelName(), m.version()).filter(held -> held.manifest().equals(m)).isPresent();
     }
 
     private void assemble(CheckpointManifest m, String where) {
@@ -177,13 +172,11 @@ public final class CheckpointTopicReader implements CheckpointSource, AutoClosea
             return;
         }
         byVersion.remove(m.version()); // the assembled copy is enough
-        versions.computeIfAbsent(m.modelName(), k -> new ConcurrentSkipListMap<>())
-                .put(m.version(), new PublishedCheckpoint(m, artifact));
+        index.put(new PublishedCheckpoint(m, artifact));
     }
 
     private void forget(String model, long version) {
-        NavigableMap<Long, PublishedCheckpoint> byVersion = versions.get(model);
-        if (byVersion != null && byVersion.remove(version) != null) {
+        if (index.remove(model, version)) {
             LOG.debug("{} v{} tombstoned", model, version);
         }
     }
@@ -196,14 +189,12 @@ public final class CheckpointTopicReader implements CheckpointSource, AutoClosea
 
     @Override
     public Optional<PublishedCheckpoint> version(String model, long version) {
-        NavigableMap<Long, PublishedCheckpoint> byVersion = versions.get(model);
-        return byVersion == null ? Optional.empty() : Optional.ofNullable(byVersion.get(version));
+        return index.get(model, version);
     }
 
     @Override
     public List<Long> versions(String model) {
-        NavigableMap<Long, PublishedCheckpoint> byVersion = versions.get(model);
-        return byVersion == null ? List.of() : new ArrayList<>(byVersion.keySet());
+        return index.versions(model);
     }
 
     /** Versions seen with missing chunks or a wrong hash since this reader started. */
