@@ -152,14 +152,14 @@ public final class Models {
         int classes = architecture.numClasses();
         int sampleSize = images.imageSize();
         int batch = 256;
-        float[] inputs = new float[batch * sampleSize];
         long correct = 0;
         for (int from = 0; from < images.count(); from += batch) {
             int size = Math.min(batch, images.count() - from);
+            float[] inputs = new float[size * sampleSize]; // logits() wants exactly size samples
             for (int i = 0; i < size; i++) {
                 images.copyImage(from + i, inputs, i * sampleSize);
             }
-            float[] logits = logits(model, architecture, java.util.Arrays.copyOf(inputs, size * sampleSize), size);
+            float[] logits = logits(model, architecture, inputs, size);
             for (int i = 0; i < size; i++) {
                 int best = 0;
                 for (int c = 1; c < classes; c++) {
