@@ -166,8 +166,9 @@ public final class EdgeAgent implements AutoCloseable {
             return reject(m.version(), "manifest is for model " + m.modelName() + ", expected " + config.model(),
                     response.etag());
         }
-        long serving = servingVersion.get();
-        if (m.version() <= serving || rolledBack.contains(m.version())) {
+        // versions start at 0, so "nothing served yet" must not read as "serving v0"
+        boolean upToDate = isServing() && m.version() <= servingVersion.get();
+        if (upToDate || rolledBack.contains(m.version())) {
             lastEtag = response.etag();
             return UpdateOutcome.UP_TO_DATE;
         }

@@ -122,6 +122,22 @@ class EdgeAgentTest {
     }
 
     @Test
+    void appliesTheFirstPublishedVersionZeroWhenNothingIsServedYet() {
+        // Given a trainer whose only published checkpoint is v0 (versions start at 0)
+        SOURCE.put(good("first", ARCH, 0, params(ARCH, 3), 100));
+        try (EdgeAgent agent = agent("first", "device-first", input(8, ARCH.sampleSize(), 9))) {
+            // When a fresh agent polls
+            UpdateOutcome outcome = agent.pollOnce();
+
+            // Then it applies v0 and serves it
+            assertThat(outcome).isEqualTo(UpdateOutcome.APPLIED);
+            assertThat(agent.isServing()).isTrue();
+            assertThat(agent.predict(input(1, ARCH.sampleSize(), 4)).version()).isZero();
+            assertThat(agent.pollOnce()).as("the same manifest again").isEqualTo(UpdateOutcome.NOT_MODIFIED);
+        }
+    }
+
+    @Test
     void rejectsTamperedWrongKeyTruncatedUnsignedAndNaNArtifactsWhileServing() {
         byte[] v1 = params(ARCH, 1);
         byte[] v2 = params(ARCH, 2);
