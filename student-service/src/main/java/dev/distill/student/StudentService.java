@@ -12,6 +12,8 @@ import dev.distill.common.topic.TopicProvisioner;
 import dev.distill.common.topic.TopicSpec;
 import dev.distill.student.config.StudentServiceConfig;
 import dev.distill.student.config.StudentServiceConfig.GateMetric;
+import dev.distill.student.dashboard.DashboardHandler;
+import dev.distill.student.dashboard.DashboardSampler;
 import dev.distill.student.fleet.FleetHttpHandler;
 import dev.distill.student.fleet.FleetView;
 import dev.distill.student.http.UpdateApi;
@@ -54,7 +56,8 @@ import org.slf4j.LoggerFactory;
  * One running student-service: creates missing topics (the examples topic with the events' partition count), runs
  * the Kafka Streams join, the online trainer on its own thread, the checkpoint publisher, and the HTTP endpoints
  * ({@code /metrics}, {@code /health}, {@code /ready} = Streams RUNNING and trainer polling, and the update API under
- * {@code /models/}). {@link #close()} stops the join, lets the trainer write a final checkpoint, and releases all.
+ * {@code /models/}, the fleet view under {@code /fleet}, the live dashboard under {@code /dashboard}). {@link #close()}
+ * stops the join, lets the trainer write a final checkpoint, and releases all.
  */
 public final class StudentService implements AutoCloseable {
 
@@ -74,6 +77,7 @@ public final class StudentService implements AutoCloseable {
     private KafkaProducer<byte[], byte[]> publisherProducer;
     private ManifestSigner signer;
     private FleetView fleet;
+    private DashboardSampler dashboard;
     private volatile boolean closed;
 
     private StudentService(StudentServiceConfig config) {
@@ -159,6 +163,9 @@ public final class StudentService implements AutoCloseable {
             refresher.scheduleWithFixedDelay(this::refreshUpdateSource, 0, every, TimeUnit.MILLISECONDS);
             UpdateApi.register(http, updateSource, config.updateApiToken(), registry);
             http.addHandler(FleetHttpHandler.PATH, new FleetHttpHandler(fleet::snapshot));
+            dashboard = new DashboardSampler(registry, clock, DashboardSampler.DEFAULT_INTERVAL,
+                    DashboardSampler.DEFAULT_CAPACITY).start();
+            http.addHandler(DashboardHandler.PATH, DashboardHandler.of(dashboard, config.modelName()));
         }
         LOG.info("student-service started: join {} -> {}, trainer {} ({}), HTTP port {}", config.applicationId(),
                 config.examplesTopic(), config.modelName(), config.architecture(), httpPort());
@@ -241,6 +248,9 @@ public final class StudentService implements AutoCloseable {
         Map<String, Object> props = config.kafkaClientProperties(ProducerConfig.configNames());
         props.remove(ProducerConfig.TRANSACTIONAL_ID_CONFIG);
         props.putIfAbsent(ProducerConfig.CLIENT_ID_CONFIG, "student-trainer-dead-letters-" + config.modelName());
+        // room for a copied record of up to record.max.bytes plus headers (the dead-letter topic's limit)
+        props.putIfAbsent(ProducerConfig.MAX_REQUEST_SIZE_CONFIG,
+                config.recordMaxBytes() + 2 * DistillTopics.RECORD_OVERHEAD_BYTES);
         props.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
         props.put(ProducerConfig.ACKS_CONFIG, "all");
         props.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class);
@@ -351,6 +361,7 @@ public final class StudentService implements AutoCloseable {
                 LOG.debug("closing {}: {}", c, e.toString());
             }
         }
+        closeQuietly(dashboard);
         closeQuietly(fleet);
         closeQuietly(updateSource);
         closeQuietly(deadLetterProducer);

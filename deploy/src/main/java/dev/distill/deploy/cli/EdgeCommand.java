@@ -42,6 +42,10 @@ public final class EdgeCommand implements Callable<Integer> {
     @Option(names = "--status-topic", defaultValue = "distill.edge-status", description = "Status topic (default: ${DEFAULT-VALUE}).")
     String statusTopic;
 
+    @Option(names = "--kafka-config", paramLabel = "FILE",
+            description = "Kafka client properties for the status producer (security.protocol, sasl.*, ssl.*).")
+    Path kafkaConfig;
+
     @Override
     public Integer call() throws Exception {
         List<String> args = new ArrayList<>(List.of("--server=" + server, "--model=" + model, "--device-id=" + deviceId,
@@ -51,6 +55,9 @@ public final class EdgeCommand implements Callable<Integer> {
         }
         if (bootstrapServers != null) {
             args.add("--bootstrap-servers=" + bootstrapServers);
+        }
+        if (kafkaConfig != null) {
+            args.add("--kafka-config=" + kafkaConfig);
         }
         EdgeAgent agent = EdgeAgentMain.run(args.toArray(String[]::new));
         System.out.printf("edge agent %s following model %s at %s%n", deviceId, model, server);
