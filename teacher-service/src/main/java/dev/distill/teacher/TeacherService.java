@@ -2,6 +2,7 @@ package dev.distill.teacher;
 
 import dev.distill.common.metrics.DistillMeterRegistries;
 import dev.distill.common.metrics.ServiceHttpServer;
+import dev.distill.common.topic.DistillTopics;
 import dev.distill.teacher.config.TeacherConfig;
 import dev.distill.teacher.inference.ModelSlot;
 import dev.distill.teacher.inference.ModelWatcher;
@@ -103,7 +104,15 @@ public final class TeacherService implements AutoCloseable {
         // short, as in Kafka's example: a crashed replica's open transaction blocks its partitions until it expires
         props.putIfAbsent(ProducerConfig.TRANSACTION_TIMEOUT_CONFIG, 10_000);
         props.putIfAbsent(ProducerConfig.LINGER_MS_CONFIG, 5);
+        // The first sends of a transaction begun right after a commit often get CONCURRENT_TRANSACTIONS while the
+        // broker still writes the previous commit's markers; with the default 100 ms backoff every such retry stalls
+        // the next commit (and, behind it, the loop) for 100 ms.
+        props.putIfAbsent(ProducerConfig.RETRY_BACKOFF_MS_CONFIG, 10);
         props.putIfAbsent(ProducerConfig.CLIENT_ID_CONFIG, "teacher-" + config.teacherId() + "-producer");
+        // A dead letter copies an event of up to record.max.bytes + topic overhead; with the 1 MiB default
+        // max.request.size such a record failed the transaction on every retry and the loop never got past it.
+        props.putIfAbsent(ProducerConfig.MAX_REQUEST_SIZE_CONFIG,
+                config.recordMaxBytes() + 2 * DistillTopics.RECORD_OVERHEAD_BYTES);
         props.put(ProducerConfig.TRANSACTIONAL_ID_CONFIG, config.transactionalId());
         props.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
         props.put(ProducerConfig.ACKS_CONFIG, "all");

@@ -57,6 +57,8 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
     private static final int NODE_ID = 1;
     private static final String BROKER_LISTENER = "PLAINTEXT";
     private static final String CONTROLLER_LISTENER = "CONTROLLER";
+    private static final String SASL_LISTENER = "SASL_PLAINTEXT";
+    private static final String SASL_BROKER_USER = "embedded_broker";
 
     private final Path logDir;
     private final boolean deleteLogDirOnClose;
@@ -65,6 +67,13 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
     private final int numPartitions;
     private final Map<String, String> extraProperties;
     private final Duration startTimeout;
+    /** SASL/PLAIN users of the client listener (name to password); empty = PLAINTEXT listener. */
+    private final Map<String, String> saslPlainUsers;
+    /** The broker's own SASL identity (inter-broker and its readiness check), random per broker. */
+    private final String saslBrokerPassword = Uuid.randomUuid().toString();
+    /** PKCS12 key store of the SASL listener's TLS certificate; null = no TLS. */
+    private final Path tlsKeyStore;
+    private final String tlsKeyStorePassword;
 
     private KafkaRaftServer server;
     private boolean closed;
@@ -93,6 +102,12 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
         this.numPartitions = builder.numPartitions;
         this.extraProperties = Map.copyOf(builder.extraProperties);
         this.startTimeout = builder.startTimeout;
+        this.saslPlainUsers = Map.copyOf(builder.saslPlainUsers);
+        this.tlsKeyStore = builder.tlsKeyStore;
+        this.tlsKeyStorePassword = builder.tlsKeyStorePassword;
+        if (tlsKeyStore != null && saslPlainUsers.isEmpty()) {
+            throw new IllegalStateException("embedded broker: optTls secures the SASL listener; add optSaslPlain");
+        }
     }
 
     public static Builder builder() {
@@ -208,10 +223,93 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
         p.put("group.initial.rebalance.delay.ms", "0");
         // The 128 MB default dedupe buffer is wasted on a test broker's compacted topics.
         p.put("log.cleaner.dedupe.buffer.size", String.valueOf(2 * 1024 * 1024));
+        if (isSasl()) {
+            putSaslPlainListener(p);
+        }
         p.putAll(extraProperties);
         Properties props = new Properties();
         props.putAll(p);
         return props;
+    }
+
+    /** True if the client listener requires SASL/PLAIN ({@link Builder#optSaslPlain(Map)}). */
+    public boolean isSasl() {
+        return !saslPlainUsers.isEmpty();
+    }
+
+    /**
+     * Client settings that authenticate as {@code user} with SASL/PLAIN over plaintext ({@code security.protocol},
+     * {@code sasl.mechanism}, {@code sasl.jaas.config}); add them to a client's properties, or with a {@code kafka.}
+     * prefix to a distill service's configuration.
+     */
+    public static Map<String, String> saslPlainClientProperties(String user, String password) {
+        checkJaasValue(user, "user");
+        checkJaasValue(password, "password");
+        return Map.of("security.protocol", SASL_LISTENER,
+                "sasl.mechanism", "PLAIN",
+                "sasl.jaas.config", "org.apache.kafka.common.security.plain.PlainLoginModule required username=\""
+                        + user + "\" password=\"" + password + "\";");
+    }
+
+    /**
+     * What a client of this broker needs besides {@code bootstrap.servers} to authenticate as {@code user}:
+     * {@code security.protocol} (SASL_PLAINTEXT, or SASL_SSL with {@link Builder#optTls}), {@code sasl.mechanism},
+     * {@code sasl.jaas.config}, and with TLS a trust store (the broker's own PKCS12 key store, which holds its
+     * certificate).
+     */
+    public Map<String, String> clientSecurityProperties(String user, String password) {
+        Map<String, String> props = new LinkedHashMap<>(saslPlainClientProperties(user, password));
+        props.put("security.protocol", saslListener());
+        if (tlsKeyStore != null) {
+            props.put("ssl.truststore.type", "PKCS12");
+            props.put("ssl.truststore.location", tlsKeyStore.toString());
+            props.put("ssl.truststore.password", tlsKeyStorePassword);
+        }
+        return props;
+    }
+
+    /** The client listener's security protocol and listener name: SASL_SSL with TLS, else SASL_PLAINTEXT. */
+    private String saslListener() {
+        return tlsKeyStore == null ? SASL_LISTENER : "SASL_SSL";
+    }
+
+    // The client listener becomes SASL_PLAINTEXT (or SASL_SSL); the KRaft controller listener stays PLAINTEXT
+    // (loopback only).
+    private void putSaslPlainListener(Map<String, String> p) {
+        String listener = saslListener();
+        p.put("listeners", listener + "://localhost:" + brokerPort
+                + "," + CONTROLLER_LISTENER + "://localhost:" + controllerPort);
+        p.put("advertised.listeners", listener + "://localhost:" + brokerPort);
+        p.put("inter.broker.listener.name", listener);
+        p.put("listener.security.protocol.map", listener + ":" + listener + "," + CONTROLLER_LISTENER + ":PLAINTEXT");
+        if (tlsKeyStore != null) {
+            p.put("ssl.keystore.type", "PKCS12");
+            p.put("ssl.keystore.location", tlsKeyStore.toString());
+            p.put("ssl.keystore.password", tlsKeyStorePassword);
+            p.put("ssl.key.password", tlsKeyStorePassword);
+            // the broker's own inter-broker client (and its readiness check) trusts the same certificate
+            p.put("ssl.truststore.type", "PKCS12");
+            p.put("ssl.truststore.location", tlsKeyStore.toString());
+            p.put("ssl.truststore.password", tlsKeyStorePassword);
+        }
+        p.put("sasl.enabled.mechanisms", "PLAIN");
+        p.put("sasl.mechanism.inter.broker.protocol", "PLAIN");
+        StringBuilder jaas = new StringBuilder("org.apache.kafka.common.security.plain.PlainLoginModule required")
+                .append(" username=\"").append(SASL_BROKER_USER).append("\" password=\"").append(saslBrokerPassword)
+                .append("\" user_").append(SASL_BROKER_USER).append("=\"").append(saslBrokerPassword).append('"');
+        saslPlainUsers.forEach((user, password) ->
+                jaas.append(" user_").append(user).append("=\"").append(password).append('"'));
+        p.put("listener.name." + listener.toLowerCase(java.util.Locale.ROOT) + ".plain.sasl.jaas.config",
+                jaas.append(';').toString());
+    }
+
+    private static void checkJaasValue(String value, String what) {
+        Objects.requireNonNull(value, what);
+        if (value.isEmpty()
+                || value.chars().anyMatch(c -> c == '"' || c == '\\' || c == ';' || Character.isWhitespace(c))) {
+            throw new IllegalArgumentException("embedded broker: SASL " + what + " must be non-empty without quotes, "
+                    + "backslashes, semicolons or spaces, got '" + value + "'");
+        }
     }
 
     private void formatStorageIfNeeded(Properties props) {
@@ -257,10 +355,13 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
 
     private void awaitReady() {
         long deadline = System.nanoTime() + startTimeout.toNanos();
-        Map<String, Object> adminProps = Map.of(
+        Map<String, Object> adminProps = new LinkedHashMap<>(Map.of(
                 AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers(),
                 AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, 5_000,
-                AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 5_000);
+                AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 5_000));
+        if (isSasl()) {
+            adminProps.putAll(clientSecurityProperties(SASL_BROKER_USER, saslBrokerPassword));
+        }
         Exception last = null;
         try (Admin admin = Admin.create(adminProps)) {
             while (System.nanoTime() < deadline) {
@@ -335,8 +436,42 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
         private int numPartitions = 1;
         private final Map<String, String> extraProperties = new LinkedHashMap<>();
         private Duration startTimeout = Duration.ofSeconds(120);
+        private final Map<String, String> saslPlainUsers = new LinkedHashMap<>();
+        private Path tlsKeyStore;
+        private String tlsKeyStorePassword;
 
         private Builder() {
+        }
+
+        /**
+         * Puts the SASL listener ({@link #optSaslPlain(Map)}) under TLS: SASL_SSL with the key and certificate in this
+         * PKCS12 key store (store and key password {@code password}; the certificate must name {@code localhost}).
+         * Clients trust it through {@link EmbeddedKafkaBroker#clientSecurityProperties(String, String)}.
+         */
+        public Builder optTls(Path pkcs12KeyStore, String password) {
+            this.tlsKeyStore = Objects.requireNonNull(pkcs12KeyStore, "pkcs12KeyStore").toAbsolutePath();
+            this.tlsKeyStorePassword = Objects.requireNonNull(password, "password");
+            return this;
+        }
+
+        /**
+         * Makes the client listener SASL_PLAINTEXT with mechanism PLAIN, accepting exactly these users (name to
+         * password; names of letters, digits and {@code _}); a client without valid credentials is refused. Clients
+         * authenticate with {@link EmbeddedKafkaBroker#saslPlainClientProperties(String, String)}. Default: PLAINTEXT.
+         */
+        public Builder optSaslPlain(Map<String, String> users) {
+            if (users.isEmpty()) {
+                throw new IllegalArgumentException("embedded broker: optSaslPlain needs at least one user");
+            }
+            users.forEach((user, password) -> {
+                if (!user.matches("[A-Za-z0-9_]+") || user.equals(SASL_BROKER_USER)) {
+                    throw new IllegalArgumentException("embedded broker: SASL user name must be letters, digits and _ "
+                            + "(and not " + SASL_BROKER_USER + "), got '" + user + "'");
+                }
+                checkJaasValue(password, "password of " + user);
+                saslPlainUsers.put(user, password);
+            });
+            return this;
         }
 
         /** Log directory kept on close (a restart or a later broker on it keeps the data); default: a temp dir. */

@@ -2,10 +2,12 @@ package dev.distill.student.topology;
 
 import dev.distill.common.config.DistillConfig;
 import dev.distill.common.serde.RecordLimits;
+import dev.distill.common.topic.DistillTopics;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
+import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.common.config.ConfigDef;
 import org.apache.kafka.common.config.ConfigDef.Importance;
 import org.apache.kafka.common.config.ConfigDef.NonEmptyString;
@@ -140,6 +142,12 @@ public class StudentJoinConfig extends DistillConfig {
         p.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);
         p.put(StreamsConfig.DEFAULT_KEY_SERDE_CLASS_CONFIG, Serdes.ByteArraySerde.class);
         p.put(StreamsConfig.DEFAULT_VALUE_SERDE_CLASS_CONFIG, Serdes.ByteArraySerde.class);
+        // The join dead-letters records of up to record.max.bytes (+ headers); with the producer's 1 MiB default
+        // such a dead letter failed the task and shut the Streams client down on every restart.
+        String maxRequest = StreamsConfig.producerPrefix(ProducerConfig.MAX_REQUEST_SIZE_CONFIG);
+        if (!p.containsKey(ProducerConfig.MAX_REQUEST_SIZE_CONFIG) && !p.containsKey(maxRequest)) {
+            p.put(maxRequest, recordMaxBytes() + 2 * DistillTopics.RECORD_OVERHEAD_BYTES);
+        }
         return p;
     }
 }
