@@ -1,7 +1,9 @@
 package dev.distill.deploy.cli;
 
+import dev.distill.common.data.DriftScenario;
 import dev.distill.common.data.Split;
 import dev.distill.common.serde.Encoding;
+import dev.distill.deploy.replay.ReplayDefaults;
 import dev.distill.deploy.replay.ReplaySettings;
 import java.time.Duration;
 import picocli.CommandLine.Option;
@@ -9,25 +11,26 @@ import picocli.CommandLine.Option;
 /** How Fashion-MNIST is replayed as a live stream; shared by {@code local} and {@code replay}. */
 public final class ReplayOptions {
 
-    @Option(names = "--rate", paramLabel = "EVENTS_PER_S", defaultValue = "200",
-            description = "Events per second (default: ${DEFAULT-VALUE}).")
-    double rate;
+    // No picocli defaults on the stream's shape: they depend on the scenario (see ReplayDefaults).
+    @Option(names = "--rate", paramLabel = "EVENTS_PER_S",
+            description = "Events per second (default: 200, in both scenarios).")
+    Double rate;
 
-    @Option(names = "--events", paramLabel = "N", defaultValue = "0",
-            description = "Stop after N events; 0 replays the whole split (default: ${DEFAULT-VALUE}).")
-    int events;
+    @Option(names = "--events", paramLabel = "N",
+            description = "Stop after N events; 0 replays the whole split (default: 0; drift scenario: 28000).")
+    Integer events;
 
     @Option(names = "--duration", paramLabel = "TIME", converter = DurationConverter.class,
             description = "Stop sending events after this long, e.g. 90s or 5m (default: no limit).")
     Duration duration;
 
-    @Option(names = "--label-delay", paramLabel = "TIME", defaultValue = "5s", converter = DurationConverter.class,
-            description = "How long after its event a label arrives (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--label-delay", paramLabel = "TIME", converter = DurationConverter.class,
+            description = "How long after its event a label arrives (default: 5s, in both scenarios).")
     Duration labelDelay;
 
-    @Option(names = "--label-fraction", paramLabel = "F", defaultValue = "0.5",
-            description = "Fraction of events that ever get a label, 0..1 (default: ${DEFAULT-VALUE}).")
-    double labelFraction;
+    @Option(names = "--label-fraction", paramLabel = "F",
+            description = "Fraction of events that ever get a label, 0..1 (default: 0.5; drift scenario: 0.15).")
+    Double labelFraction;
 
     @Option(names = "--split", defaultValue = "TRAIN",
             description = "Which Fashion-MNIST split to replay: ${COMPLETION-CANDIDATES} (default: ${DEFAULT-VALUE}).")
@@ -40,8 +43,17 @@ public final class ReplayOptions {
     @Option(names = "--seed", defaultValue = "1", description = "Seeds which events get labels (default: ${DEFAULT-VALUE}).")
     long seed;
 
+    /** A steady stream with the options given, {@link ReplayDefaults#STEADY} for the others. */
     public ReplaySettings settings() {
+        return settings(ReplayDefaults.STEADY, new DriftScenario(DriftScenario.Kind.NONE, 0), 1.0);
+    }
+
+    /** The stream with the options given and {@code defaults} for the others, drifting by {@code drift} from {@code driftAt} on. */
+    public ReplaySettings settings(ReplayDefaults defaults, DriftScenario drift, double driftAt) {
         String runId = "r" + Long.toString(System.currentTimeMillis(), 36);
-        return new ReplaySettings(split, rate, events, duration, labelDelay, labelFraction, encoding, runId, seed);
+        return new ReplaySettings(split, rate != null ? rate : defaults.eventsPerSecond(),
+                events != null ? events : defaults.maxEvents(), duration,
+                labelDelay != null ? labelDelay : defaults.labelDelay(),
+                labelFraction != null ? labelFraction : defaults.labelFraction(), encoding, runId, seed, drift, driftAt);
     }
 }

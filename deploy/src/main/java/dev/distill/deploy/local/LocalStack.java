@@ -46,9 +46,18 @@ public final class LocalStack implements AutoCloseable {
     /** Starts the teacher, the student and an edge agent; on failure stops what was started and rethrows. */
     public static LocalStack start(ServiceConfigs configs, String bootstrapServers, Path runDir, Path teacherDir,
             TeacherArtifact teacherModel, PrintStream out) {
+        return start(configs, bootstrapServers, runDir, teacherDir, teacherModel, Map.of(), out);
+    }
+
+    /**
+     * As {@link #start(ServiceConfigs, String, Path, Path, TeacherArtifact, PrintStream)}, with {@code studentDefaults}
+     * added to (and winning over) the local stack's student defaults; the user's {@code --set} still wins over both.
+     */
+    public static LocalStack start(ServiceConfigs configs, String bootstrapServers, Path runDir, Path teacherDir,
+            TeacherArtifact teacherModel, Map<String, String> studentDefaults, PrintStream out) {
         LocalStack stack = new LocalStack();
         try {
-            stack.startAll(configs, bootstrapServers, runDir, teacherDir, teacherModel, out);
+            stack.startAll(configs, bootstrapServers, runDir, teacherDir, teacherModel, studentDefaults, out);
             return stack;
         } catch (RuntimeException | Error e) {
             stack.close();
@@ -57,7 +66,7 @@ public final class LocalStack implements AutoCloseable {
     }
 
     private void startAll(ServiceConfigs configs, String bootstrap, Path runDir, Path teacherDir,
-            TeacherArtifact teacherModel, PrintStream out) {
+            TeacherArtifact teacherModel, Map<String, String> extraStudentDefaults, PrintStream out) {
         Map<String, String> forced = Map.of(DistillConfig.BOOTSTRAP_SERVERS, bootstrap);
 
         teacher = TeacherService.start(configs.load(TeacherConfig.definition(), TeacherConfig::new,
@@ -74,6 +83,7 @@ public final class LocalStack implements AutoCloseable {
         // a short local run should see several checkpoints reach the edge
         studentDefaults.put(StudentServiceConfig.CHECKPOINT_EVERY_EXAMPLES, "2000");
         studentDefaults.put(StudentServiceConfig.CHECKPOINT_EVERY_MS, "15000");
+        studentDefaults.putAll(extraStudentDefaults);
         StudentServiceConfig studentConfig = configs.load(StudentServiceConfig.definition(), StudentServiceConfig::new,
                 studentDefaults, forced);
         student = StudentService.start(studentConfig);
@@ -84,7 +94,9 @@ public final class LocalStack implements AutoCloseable {
         EdgeAgentConfig edgeConfig = EdgeAgentConfig.of(URI.create("http://localhost:" + student.httpPort()),
                         studentConfig.modelName(), EDGE_DEVICE, student.publicKey())
                 .withPolling(Duration.ofSeconds(2), Duration.ofSeconds(1), Duration.ofSeconds(10));
-        KafkaStatusReporter reporter = new KafkaStatusReporter(Map.of(DistillConfig.BOOTSTRAP_SERVERS, bootstrap),
+        // the student's kafka.* settings (SASL, TLS) apply to the edge agent's status producer too
+        KafkaStatusReporter reporter = new KafkaStatusReporter(
+                studentConfig.kafkaClientProperties(org.apache.kafka.clients.producer.ProducerConfig.configNames()),
                 studentConfig.getString(DistillConfig.TOPIC_EDGE_STATUS));
         edge = new EdgeAgent(edgeConfig, HttpClient.newHttpClient(), reporter, new SimpleMeterRegistry(), Clock.systemUTC(),
                 new Random());
@@ -105,6 +117,21 @@ public final class LocalStack implements AutoCloseable {
         return defaults;
     }
 
+    /** The running teacher service (for benchmarks that watch the loop, e.g. the soak benchmark). */
+    public TeacherService teacherService() {
+        return teacher;
+    }
+
+    /** The running student service. */
+    public StudentService studentService() {
+        return student;
+    }
+
+    /** The stack's edge agent. */
+    public EdgeAgent edgeAgent() {
+        return edge;
+    }
+
     /** One line on the loop's state, for the progress display. */
     public String status() {
         return String.format(Locale.ROOT, "teacher scored %,d | student trained %,d, acc %s (teacher %s), agree %s | published %s | edge %s",
@@ -112,6 +139,16 @@ public final class LocalStack implements AutoCloseable {
                 student.trainer().examplesTrained(), gauge(MetricNames.STUDENT_ACCURACY), gauge(MetricNames.TEACHER_ACCURACY),
                 gauge(MetricNames.STUDENT_AGREEMENT), version(student.trainer().lastPublishedVersion()),
                 edgeVersion());
+    }
+
+    /** Events the teacher has scored and committed so far. */
+    public long teacherScored() {
+        return (long) count(teacher.registry(), MetricNames.TEACHER_EVENTS.meterName(), "outcome", "scored");
+    }
+
+    /** The version the edge agent serves, -1 before its first update. */
+    public long edgeServingVersion() {
+        return edge.isServing() ? edge.servingVersion() : -1;
     }
 
     /** Rows for the closing summary: what each part of the loop did. */

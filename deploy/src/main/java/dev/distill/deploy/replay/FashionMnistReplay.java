@@ -1,5 +1,6 @@
 package dev.distill.deploy.replay;
 
+import dev.distill.common.data.DriftScenario;
 import dev.distill.common.data.LabelledImages;
 import dev.distill.common.event.Event;
 import dev.distill.common.event.Label;
@@ -22,7 +23,9 @@ import org.slf4j.LoggerFactory;
 /**
  * Replays a labelled image set as a live stream: events at a steady rate, and for a fraction of them a label
  * that arrives a fixed delay later, as clicks or human review would. One thread paces both, so labels are
- * never sent before their event.
+ * never sent before their event. A drifting run ({@link ReplaySettings#drift()}) sends the images from the drift
+ * point on transformed by the {@link DriftScenario} (image {@code i} with key {@code i}, so a rerun sends the same
+ * stream); their labels stay the true classes.
  */
 public final class FashionMnistReplay {
 
@@ -45,6 +48,7 @@ public final class FashionMnistReplay {
     private volatile long labelsUnsent;
     private long startMillis;
     private long eventsDoneMillis;
+    private volatile int firstDrifted = Integer.MAX_VALUE;
 
     private record PendingLabel(String eventId, int label, long dueMillis) {}
 
@@ -70,6 +74,10 @@ public final class FashionMnistReplay {
     public ReplayStats run(Consumer<ReplayStats> progress) throws InterruptedException {
         startMillis = clock.millis();
         int total = settings.maxEvents() > 0 ? Math.min(settings.maxEvents(), images.count()) : images.count();
+        firstDrifted = settings.firstDriftedIndex(images.count());
+        if (settings.drifts()) {
+            log.info("replay drifts ({}) from event {} on", settings.drift(), firstDrifted);
+        }
         long deadline = settings.duration() == null ? Long.MAX_VALUE : startMillis + settings.duration().toMillis();
         double nanosPerEvent = 1e9 / settings.eventsPerSecond();
         Random labelDraw = new Random(settings.seed());
@@ -107,6 +115,16 @@ public final class FashionMnistReplay {
         return stats();
     }
 
+    /** Index of the first drifted event of this run ({@link Integer#MAX_VALUE} when the stream does not drift). */
+    public int firstDriftedIndex() {
+        return firstDrifted;
+    }
+
+    /** Whether events sent so far include drifted ones. */
+    public boolean drifting() {
+        return eventsSent.get() > firstDrifted;
+    }
+
     public ReplayStats stats() {
         long now = clock.millis();
         long elapsed = startMillis == 0 ? 0 : now - startMillis;
@@ -117,7 +135,11 @@ public final class FashionMnistReplay {
 
     private void sendEvent(int index, long now) {
         String id = settings.eventId(index);
-        Event event = new Event(id, now, new int[] {images.rows(), images.cols()}, images.image(index));
+        float[] pixels = images.image(index);
+        if (index >= firstDrifted) {
+            pixels = settings.drift().apply(pixels, images.rows(), index);
+        }
+        Event event = new Event(id, now, new int[] {images.rows(), images.cols()}, pixels);
         RecordHeaders headers = new RecordHeaders();
         settings.encoding().writeTo(headers);
         producer.send(new ProducerRecord<>(eventsTopic, null, now, key(id), eventCodec.encode(event, settings.encoding()), headers),
