@@ -24,6 +24,7 @@ import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.errors.AuthorizationException;
 import org.apache.kafka.common.errors.OutOfOrderSequenceException;
 import org.apache.kafka.common.errors.ProducerFencedException;
+import org.apache.kafka.common.errors.TimeoutException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -136,7 +137,7 @@ public final class CheckpointPublisher {
                 }
                 send(CheckpointKeys.versionManifest(model, old[0]), null);
             }
-            producer.commitTransaction();
+            commit(version);
             if (last != null) {
                 last.get(); // commit flushed; surfaces a send failure the commit did not report
             }
@@ -183,6 +184,22 @@ public final class CheckpointPublisher {
             LOG.info("checkpoint {} v{}: no int8 variant, the artifact is not {} parameters: {}", model, version,
                     arch.spec(), e.getMessage());
             return null;
+        }
+    }
+
+    /**
+     * Commits, retrying timeouts: a commit that timed out may still complete, so Kafka allows only a retry of the
+     * commit (an abort would be refused) and the version must not be given up while its outcome is unknown.
+     */
+    private void commit(long version) {
+        for (int attempt = 1; ; attempt++) {
+            try {
+                producer.commitTransaction();
+                return;
+            } catch (TimeoutException e) {
+                LOG.warn("checkpoint {} v{}: commit attempt {} timed out ({}); retrying the commit", model, version,
+                        attempt, e.getMessage());
+            }
         }
     }
 
