@@ -8,6 +8,7 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Tag;
 import io.micrometer.core.instrument.Tags;
 import io.micrometer.core.instrument.Timer;
+import java.time.Duration;
 import java.util.List;
 import java.util.Locale;
 import java.util.TreeSet;
@@ -41,7 +42,7 @@ public enum MetricNames {
     LABELS("distill.labels", Meter.Type.COUNTER, null,
             "Labels received, by outcome=joined|expired|duplicate|unknown.", "outcome"),
     LABEL_DELAY("distill.label.delay", Meter.Type.TIMER, "seconds",
-            "From event timestamp to its label's arrival, for joined labels."),
+            "From event timestamp to its label's arrival, for joined labels (with histogram buckets, 10 ms to 1 day)."),
     JOIN_PENDING("distill.join.pending", Meter.Type.GAUGE, null,
             "Events awaiting their label within the label horizon."),
     JOIN_EXAMPLES("distill.join.examples", Meter.Type.COUNTER, null,
@@ -153,6 +154,15 @@ public enum MetricNames {
 
     public Timer timer(MeterRegistry registry, String... tags) {
         return Timer.builder(meterName).description(description).tags(checked(tags)).register(registry);
+    }
+
+    /**
+     * A timer that also publishes a histogram (Prometheus {@code _bucket} series) for quantiles across instances,
+     * with buckets between the expected minimum and maximum.
+     */
+    public Timer histogramTimer(MeterRegistry registry, Duration minExpected, Duration maxExpected, String... tags) {
+        return Timer.builder(meterName).description(description).tags(checked(tags)).publishPercentileHistogram()
+                .minimumExpectedValue(minExpected).maximumExpectedValue(maxExpected).register(registry);
     }
 
     public DistributionSummary summary(MeterRegistry registry, String... tags) {

@@ -34,7 +34,8 @@ final class JoinMetrics {
         labelsExpired = MetricNames.LABELS.counter(registry, "outcome", "expired");
         labelsDuplicate = MetricNames.LABELS.counter(registry, "outcome", "duplicate");
         labelsUnknown = MetricNames.LABELS.counter(registry, "outcome", "unknown");
-        labelDelay = MetricNames.LABEL_DELAY.timer(registry);
+        // buckets, so dashboards can show the delay distribution (p50/p99), not only mean and max
+        labelDelay = MetricNames.LABEL_DELAY.histogramTimer(registry, Duration.ofMillis(10), Duration.ofDays(1));
         MetricNames.JOIN_PENDING.gauge(registry, this, JoinMetrics::pending);
     }
 
