@@ -111,6 +111,16 @@ public final class BinaryIn {
         return out;
     }
 
+    /**
+     * Reads float32 values straight into {@code dst} (one copy, no intermediate array); finiteness is checked by the
+     * caller. On a failure {@code dst} may hold part of the values.
+     */
+    public void f32sInto(float[] dst, int offset, int count, String field) {
+        need(4L * count, field);
+        buf.asFloatBuffer().get(dst, offset, count);
+        buf.position(buf.position() + 4 * count);
+    }
+
     public void end() {
         if (buf.hasRemaining()) {
             throw new MalformedRecordException(Reason.BAD_VALUE, what + " binary frame: " + buf.remaining()

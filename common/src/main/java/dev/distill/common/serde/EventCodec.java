@@ -7,6 +7,7 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
+import org.apache.kafka.common.header.Headers;
 
 /**
  * Events as JSON ({@code {"id":"e-1","timestamp":1700000000000,"shape":[2,2],"features":[0.0,0.5,1.0,0.25]}}) or as
@@ -129,6 +130,90 @@ public final class EventCodec extends AbstractCodec<Event> {
         float[] features = in.f32s(count, "features");
         in.end();
         return build(id, timestamp, shape, features);
+    }
+
+    /** What {@link #decodeInto} returns besides the features it wrote. */
+    public record Head(String id, long timestamp) {}
+
+    /**
+     * Decodes an event whose features must number exactly {@code count}, writing them straight into
+     * {@code dst[offset, offset + count)} instead of a new array: for a binary frame that is the only copy of the
+     * features (a batching consumer decodes into its batch's input array). Validates exactly as
+     * {@link #decode(byte[], Headers)} does and throws only {@link MalformedRecordException}; on a failure
+     * {@code dst[offset, offset + count)} may hold part of the values and must be treated as garbage.
+     *
+     * @throws IndexOutOfBoundsException if {@code dst} has no room for {@code count} values at {@code offset} (a
+     *                                   caller error, not a record error)
+     */
+    public Head decodeInto(byte[] bytes, Headers headers, float[] dst, int offset, int count) {
+        if (offset < 0 || count < 0 || offset > dst.length - count) {
+            throw new IndexOutOfBoundsException("no room for " + count + " features at " + offset + " in an array of "
+                    + dst.length);
+        }
+        if (bytes == null || bytes.length == 0 || !BinaryFrames.hasMagic(bytes) || Encoding.of(headers) != Encoding.BINARY) {
+            // JSON, or a record decode() rejects with the right reason: the general path, then one more copy
+            Event e = decode(bytes, headers);
+            copyFeatures(e, dst, offset, count);
+            return new Head(e.id(), e.timestamp());
+        }
+        limits.checkSize(WHAT, bytes.length);
+        try {
+            return decodeBinaryInto(bytes, dst, offset, count);
+        } catch (MalformedRecordException e) {
+            throw e;
+        } catch (RuntimeException e) {
+            throw new MalformedRecordException(Reason.BAD_VALUE, WHAT + ": cannot decode (" + e + ")", e);
+        }
+    }
+
+    private static void copyFeatures(Event e, float[] dst, int offset, int count) {
+        if (e.featureCount() != count) {
+            throw new MalformedRecordException(Reason.WRONG_SHAPE, WHAT + " " + e.id() + ": expected " + count
+                    + " features, got " + e.featureCount());
+        }
+        for (int j = 0; j < count; j++) {
+            dst[offset + j] = e.feature(j);
+        }
+    }
+
+    private Head decodeBinaryInto(byte[] bytes, float[] dst, int offset, int expected) {
+        BinaryFrames.checkPreamble(bytes, BinaryFrames.KIND_EVENT, WHAT);
+        BinaryIn in = new BinaryIn(bytes, BinaryFrames.PREAMBLE, WHAT);
+        long timestamp = in.i64("timestamp");
+        int idLength = in.u16("id length");
+        int rank = in.u8("rank");
+        in.zeros(1, "reserved byte");
+        if (rank < 1 || rank > Event.MAX_RANK) {
+            throw new MalformedRecordException(Reason.WRONG_SHAPE, WHAT + " binary frame: rank " + rank
+                    + " is outside 1.." + Event.MAX_RANK);
+        }
+        int[] shape = in.i32s(rank, "shape");
+        String id = in.utf8(idLength, "id");
+        if (id.isBlank() || id.length() > Event.MAX_ID_LENGTH) {
+            // the checks of Event's constructor, which this path does not call
+            throw new MalformedRecordException(Reason.BAD_VALUE, id.isBlank() ? "event.id must be a non-blank string"
+                    : "event.id is " + id.length() + " characters long; at most " + Event.MAX_ID_LENGTH + " allowed");
+        }
+        String what = WHAT + " " + id;
+        int count = checkedElementCount(what, shape);
+        if (count != expected) {
+            throw new MalformedRecordException(Reason.WRONG_SHAPE, what + ": expected " + expected
+                    + " features, got " + count + " (shape " + Arrays.toString(shape) + ")");
+        }
+        in.align("padding before features");
+        in.need(4L * count, "features (shape " + Arrays.toString(shape) + ")");
+        in.f32sInto(dst, offset, count, "features");
+        in.end();
+        if (timestamp < 0) {
+            throw new MalformedRecordException(Reason.BAD_VALUE, what + ": timestamp " + timestamp + " is negative");
+        }
+        for (int j = 0; j < count; j++) {
+            if (!Float.isFinite(dst[offset + j])) {
+                throw new MalformedRecordException(Reason.NON_FINITE, what + ": features[" + j + "] is "
+                        + dst[offset + j] + "; values must be finite float32 (no NaN, no Infinity, |x| <= 3.4e38)");
+            }
+        }
+        return new Head(id, timestamp);
     }
 
     private int checkedElementCount(String what, int[] shape) {

@@ -101,9 +101,11 @@ public final class StudentBench {
 
     /**
      * Figures of one run; {@code *Sps} are steps per second at {@link Options#batch()}, {@code *Eps} examples per
-     * second, {@code ratio} = service / raw. RSS in MiB, -1 when /proc/self/status is unavailable.
+     * second, {@code ratio} = service / raw (the mean of the raw runs before and after the service). RSS in MiB, -1
+     * when /proc/self/status is unavailable.
      */
-    public record Figures(StudentStepBench.Result raw, double serviceSps, double serviceEps, double ratio,
+    public record Figures(StudentStepBench.Result raw, StudentStepBench.Result rawAfter, double serviceSps,
+                          double serviceEps, double ratio,
                           long serviceExamplesTimed, double serviceSeconds, double rssBaseMb, double rssFirstMb,
                           double rssSecondMb, long[] rssMarks, double produceSeconds) {
 
@@ -120,10 +122,17 @@ public final class StudentBench {
             return String.format(Locale.ROOT,
                     "student-bench raw_sps=%.1f service_sps=%.1f ratio=%.3f rss_%s_mb=%.0f rss_%s_mb=%.0f "
                             + "raw_eps=%.0f service_eps=%.0f raw_cpu_sps=%.1f rss_base_mb=%.0f arch=%s batch=%d "
-                            + "service_examples=%d service_seconds=%.2f produce_seconds=%.1f",
-                    raw.stepsPerSecond(), serviceSps, ratio, mark(rssMarks[0]), rssFirstMb, mark(rssMarks[1]),
-                    rssSecondMb, raw.examplesPerSecond(), serviceEps, raw.cpuStepsPerSecond(), rssBaseMb,
-                    raw.architecture(), raw.batch(), serviceExamplesTimed, serviceSeconds, produceSeconds);
+                            + "service_examples=%d service_seconds=%.2f produce_seconds=%.1f raw_before_sps=%.1f "
+                            + "raw_after_sps=%.1f",
+                    rawSps(), serviceSps, ratio, mark(rssMarks[0]), rssFirstMb, mark(rssMarks[1]),
+                    rssSecondMb, rawSps() * raw.batch(), serviceEps, raw.cpuStepsPerSecond(), rssBaseMb,
+                    raw.architecture(), raw.batch(), serviceExamplesTimed, serviceSeconds, produceSeconds,
+                    raw.stepsPerSecond(), rawAfter.stepsPerSecond());
+        }
+
+        /** The ceiling: the mean of the raw runs before and after the service (the machine's load drifts). */
+        public double rawSps() {
+            return (raw.stepsPerSecond() + rawAfter.stepsPerSecond()) / 2;
         }
 
         private static String mark(long n) {
@@ -213,7 +222,11 @@ public final class StudentBench {
         double seconds = timedNanos / 1e9;
         double eps = seconds > 0 ? timedCount / seconds : Double.NaN;
         double sps = eps / options.batch();
-        return new Figures(raw, sps, eps, eps / raw.examplesPerSecond(), timedCount, seconds, base, rss[0], rss[1],
+        // the ceiling again after the service (its JVM threads are gone): the load of a shared machine drifts
+        StudentStepBench.Result rawAfter = StudentStepBench.run(options.architecture(), options.batch(),
+                options.rawSteps(), options.rawWarmup());
+        double rawSps = (raw.stepsPerSecond() + rawAfter.stepsPerSecond()) / 2;
+        return new Figures(raw, rawAfter, sps, eps, sps / rawSps, timedCount, seconds, base, rss[0], rss[1],
                 marks, produceSeconds);
     }
 

@@ -115,6 +115,11 @@ public record TrainingExample(String eventId, long eventTimestamp, int[] shape, 
         return features[i];
     }
 
+    /** Copies the features into {@code dst} at {@code offset} (one copy, for trainers filling a batch buffer). */
+    public void copyFeaturesInto(float[] dst, int offset) {
+        System.arraycopy(features, 0, dst, offset, features.length);
+    }
+
     /** The output of {@code teacherId}, or null when that teacher is not present. */
     public TeacherOutput teacher(String teacherId) {
         for (TeacherOutput t : teachers) {

@@ -8,7 +8,6 @@ import dev.distill.student.config.StudentServiceConfig;
 import dev.distill.student.config.StudentServiceConfig.GateMetric;
 import dev.distill.student.example.TeacherOutput;
 import dev.distill.student.example.TrainingExample;
-import dev.distill.student.example.TrainingExampleCodec;
 import dev.distill.student.metrics.TrainerMetrics;
 import dev.distill.student.training.Batch;
 import dev.distill.student.training.CheckpointStore;
@@ -17,7 +16,6 @@ import dev.distill.student.training.OnlineStudent;
 import dev.distill.student.training.PrequentialStats;
 import dev.distill.student.training.StudentCheckpoint;
 import dev.distill.student.training.StudentConfig;
-import dev.distill.student.training.TeacherEnsemble;
 import dev.distill.student.training.TrainStepResult;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -34,9 +32,9 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.TreeMap;
+import java.util.concurrent.ConcurrentSkipListMap;
 import org.apache.kafka.clients.consumer.Consumer;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.ConsumerRecords;
 import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.PartitionInfo;
 import org.apache.kafka.common.TopicPartition;
@@ -57,8 +55,14 @@ import org.slf4j.LoggerFactory;
  *
  * <p>A restart resumes from the latest checkpoint and replays from its offsets: the examples trained after it are
  * trained again on the restored parameters, so each example is in the parameters exactly once. Undecodable or
- * ill-shaped examples go to the dead-letter topic and are counted; they never stop the loop. Single-threaded:
- * {@link #run()} on one thread (it owns the student and the consumer), {@link #stop()} from any.
+ * ill-shaped examples go to the dead-letter topic and are counted; they never stop the loop.
+ *
+ * <p>Two threads: an {@link ExampleFetcher} polls, decodes and packs batches (soft targets folded in) ahead of the
+ * training thread, which only steps, scores and checkpoints, so fetching and decoding overlap the steps. Each batch
+ * carries the positions just after its last record; a checkpoint stores those of the last batch trained. The
+ * prequential score of a labelled example comes from the training step's own forward pass (parameters from before
+ * the step), not from a second forward. {@link #run()} on one thread (it owns the student, and the consumer
+ * before and after the fetcher runs), {@link #stop()} from any.
  */
 public final class TrainerLoop implements Runnable {
 
@@ -83,13 +87,15 @@ public final class TrainerLoop implements Runnable {
     private final PrequentialStats stats;
     private final CheckpointStore store;
     private final PublishGate gate;
-    private final TrainingExampleCodec codec = new TrainingExampleCodec();
     private final StudentConfig studentConfig;
     private final int batchSize;
     private final int classes;
     private final long sampleSize;
 
-    private final List<TrainingExample> pending = new ArrayList<>();
+    private ExampleFetcher fetcher;
+    /** Position per partition (in {@code partitions} order) just after the last record trained or dead-lettered. */
+    private long[] trainedPositions = new long[0];
+    private int[] topBefore = new int[0];
     private OnlineStudent student;
     private TrainingLedger ledger;
     private List<TopicPartition> partitions = List.of();
@@ -98,6 +104,12 @@ public final class TrainerLoop implements Runnable {
     private long lastCheckpointNanos;
     private double lastPublishedMetric;
     private long lastPublishedVersion;
+
+    // Newest event timestamp trained (max over examples), and that value per published version: what a version
+    // has "seen", for freshness measurements (event produced -> edge serving a student trained on it).
+    private long newestEventTrained = -1;
+    private final ConcurrentSkipListMap<Long, Long> newestEventPerVersion = new ConcurrentSkipListMap<>();
+    private static final int VERSIONS_REMEMBERED = 10_000;
 
     private volatile long examplesTrained;
     private volatile long softTrained;
@@ -146,7 +158,9 @@ public final class TrainerLoop implements Runnable {
 
     /** True while the loop polls (for {@code /ready}). */
     public boolean isPolling() {
-        return polling && !stopping && System.nanoTime() - lastPollNanos < READY_POLL_GAP_NANOS;
+        ExampleFetcher f = fetcher;
+        long last = f == null ? lastPollNanos : f.lastPollNanos();
+        return polling && !stopping && System.nanoTime() - last < READY_POLL_GAP_NANOS;
     }
 
     public Optional<Throwable> failure() {
@@ -167,6 +181,16 @@ public final class TrainerLoop implements Runnable {
         return checkpoints;
     }
 
+    /**
+     * The newest event timestamp (epoch ms, {@code TrainingExample.eventTimestamp}) among the examples in the
+     * parameters of {@code version}, if this loop published that version since it started (the last 10 000 are
+     * kept); empty otherwise.
+     */
+    public OptionalLong newestEventTrainedIn(long version) {
+        Long t = newestEventPerVersion.get(version);
+        return t == null ? OptionalLong.empty() : OptionalLong.of(t);
+    }
+
     /** The last version published (by this loop or found on the topic at start), -1 if none. */
     public long lastPublishedVersion() {
         return lastPublishedVersion;
@@ -177,9 +201,11 @@ public final class TrainerLoop implements Runnable {
         try {
             init();
             while (!stopping) {
-                pollOnce();
+                step();
             }
-            trainPending();
+            for (ExampleFetcher.Prepared p : fetcher.stopAndDrain()) {
+                train(p);
+            }
             if (trainedSinceCheckpoint > 0) {
                 checkpoint();
             }
@@ -187,11 +213,21 @@ public final class TrainerLoop implements Runnable {
                     softTrained, labelledTrained, deadLettered);
         } catch (WakeupException e) {
             LOG.info("trainer woken up while stopping; the last checkpoint stands");
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            LOG.info("trainer interrupted; the last checkpoint stands");
         } catch (RuntimeException | Error e) {
             fatal = e;
             LOG.error("trainer stopped on an error; restart it to resume from the last checkpoint", e);
         } finally {
             polling = false;
+            if (fetcher != null && fetcher.isAlive()) {
+                try {
+                    fetcher.stopAndDrain(); // the consumer is its until it stops
+                } catch (InterruptedException | RuntimeException e) {
+                    LOG.debug("stopping the fetcher after a failure: {}", e.toString());
+                }
+            }
             if (student != null) {
                 student.close();
             }
@@ -245,12 +281,19 @@ public final class TrainerLoop implements Runnable {
             consumer.seekToBeginning(partitions);
         }
         checkpointed = new HashMap<>();
-        for (TopicPartition tp : partitions) {
-            checkpointed.put(tp, consumer.position(tp));
+        trainedPositions = new long[partitions.size()];
+        for (int i = 0; i < partitions.size(); i++) {
+            TopicPartition tp = partitions.get(i);
+            trainedPositions[i] = consumer.position(tp);
+            checkpointed.put(tp, trainedPositions[i]);
         }
+        topBefore = new int[batchSize];
         metrics.lastPublishedVersion(lastPublishedVersion);
         lastCheckpointNanos = System.nanoTime();
         lastPollNanos = System.nanoTime();
+        fetcher = new ExampleFetcher(consumer, partitions, trainedPositions, this::check, deadLetters, batchSize,
+                (int) sampleSize, classes, studentConfig.temperature(), "trainer-fetch-" + config.modelName());
+        fetcher.start();
         polling = true;
         LOG.info("trainer reads {} partitions of {} from {}", partitions.size(), topic, checkpointed);
     }
@@ -272,31 +315,15 @@ public final class TrainerLoop implements Runnable {
         LOG.info("ledger lines of checkpoint step {} were missing (crash after the checkpoint); recorded them", c.step());
     }
 
-    private void pollOnce() {
-        ConsumerRecords<byte[], byte[]> records = consumer.poll(POLL);
-        lastPollNanos = System.nanoTime();
-        for (ConsumerRecord<byte[], byte[]> r : records) {
-            TrainingExample example;
-            try {
-                example = check(codec.decode(r.value()), r);
-            } catch (MalformedRecordException e) {
-                deadLetters.publish(r, e);
-                deadLettered++;
-                continue;
-            }
-            pending.add(example);
-            if (pending.size() >= batchSize) {
-                trainPending();
-            }
+    private void step() throws InterruptedException {
+        ExampleFetcher.Prepared p = fetcher.next(POLL);
+        if (p != null) {
+            train(p);
         }
-        if (records.isEmpty()) {
-            trainPending();
-        }
-        updateLag();
-        boolean due = trainedSinceCheckpoint + pending.size() >= config.checkpointEveryExamples()
+        metrics.lag(fetcher.lag());
+        boolean due = trainedSinceCheckpoint >= config.checkpointEveryExamples()
                 || System.nanoTime() - lastCheckpointNanos >= config.checkpointEvery().toNanos();
         if (due) {
-            trainPending();
             if (trainedSinceCheckpoint > 0) {
                 checkpoint();
             } else {
@@ -305,76 +332,56 @@ public final class TrainerLoop implements Runnable {
         }
     }
 
+    /** Runs on the fetcher's thread: reads only final fields. */
     private TrainingExample check(TrainingExample e, ConsumerRecord<byte[], byte[]> r) {
-        String where = config.examplesTopic() + " record at partition " + r.partition() + " offset " + r.offset();
         if (e.featureCount() != sampleSize) {
-            throw new MalformedRecordException(Reason.WRONG_SHAPE, where + ": expected " + sampleSize
+            throw new MalformedRecordException(Reason.WRONG_SHAPE, where(r) + ": expected " + sampleSize
                     + " features for " + studentConfig.architecture() + ", got " + e.featureCount());
         }
         for (TeacherOutput t : e.teachers()) {
             if (t.numClasses() != classes) {
-                throw new MalformedRecordException(Reason.WRONG_SHAPE, where + ": teacher " + t.teacherId()
+                throw new MalformedRecordException(Reason.WRONG_SHAPE, where(r) + ": teacher " + t.teacherId()
                         + " gave " + t.numClasses() + " logits, the student has " + classes + " classes");
             }
         }
         if (e.hasLabel() && e.label() >= classes) {
-            throw new MalformedRecordException(Reason.LABEL_OUT_OF_RANGE, where + ": label " + e.label()
+            throw new MalformedRecordException(Reason.LABEL_OUT_OF_RANGE, where(r) + ": label " + e.label()
                     + " outside [0, " + classes + ")");
         }
         return e;
     }
 
-    private void trainPending() {
-        if (pending.isEmpty()) {
+    private String where(ConsumerRecord<byte[], byte[]> r) {
+        return config.examplesTopic() + " record at partition " + r.partition() + " offset " + r.offset();
+    }
+
+    /** Trains one batch from the fetcher: test-then-train on its labelled rows, one step, counts and positions. */
+    private void train(ExampleFetcher.Prepared p) {
+        System.arraycopy(p.positions(), 0, trainedPositions, 0, trainedPositions.length);
+        deadLettered += p.dead();
+        int n = p.size();
+        if (n == 0) {
             return;
         }
-        int n = pending.size();
-        float[] features = new float[(int) (n * sampleSize)];
-        float[] soft = new float[n * classes];
-        boolean[] hasSoft = new boolean[n];
-        int[] labels = new int[n];
-        int[] teacherTop = new int[n];
-        int labelled = 0;
-        for (int i = 0; i < n; i++) {
-            TrainingExample e = pending.get(i);
-            System.arraycopy(e.features(), 0, features, (int) (i * sampleSize), (int) sampleSize);
-            float[] p = combine(e);
-            teacherTop[i] = -1;
-            if (p != null) {
-                System.arraycopy(p, 0, soft, i * classes, classes);
-                hasSoft[i] = true;
-                teacherTop[i] = OnlineStudent.argmax(p, 1, classes)[0];
-            }
-            labels[i] = e.hasLabel() ? e.label() : Batch.NO_LABEL;
-            if (e.hasLabel()) {
-                labelled++;
-            }
-        }
-        if (labelled > 0) {
-            // test-then-train: score the labelled examples with the parameters from before this step
-            float[] labelledFeatures = new float[(int) (labelled * sampleSize)];
-            int j = 0;
-            for (int i = 0; i < n; i++) {
-                if (labels[i] != Batch.NO_LABEL) {
-                    System.arraycopy(features, (int) (i * sampleSize), labelledFeatures, (int) (j++ * sampleSize),
-                            (int) sampleSize);
-                }
-            }
-            int[] predicted = student.predict(labelledFeatures, labelled);
-            j = 0;
-            for (int i = 0; i < n; i++) {
-                if (labels[i] != Batch.NO_LABEL) {
-                    stats.recordPrediction(labels[i], predicted[j++], teacherTop[i]);
-                }
-            }
-        }
+        newestEventTrained = Math.max(newestEventTrained, p.newestEvent());
+        int labelled = p.labelled();
+        int[] labels = p.labels();
         long t0 = System.nanoTime();
         try {
-            TrainStepResult result = student.step(new Batch(n, features, soft, hasSoft, labels));
+            // test-then-train: the step's forward pass scores every row with the parameters from before the step
+            TrainStepResult result = student.step(p.batch(), topBefore);
             metrics.stepped(result, System.nanoTime() - t0);
             stats.recordLoss(result.softLoss(), result.hardLoss());
         } catch (NonFiniteLossException e) {
             LOG.warn("{}", e.getMessage());
+        }
+        if (labelled > 0) {
+            int[] teacherTop = p.teacherTop();
+            for (int i = 0; i < n; i++) {
+                if (labels[i] != Batch.NO_LABEL) {
+                    stats.recordPrediction(labels[i], topBefore[i], teacherTop[i]);
+                }
+            }
         }
         // Counted even when a non-finite step was skipped: the examples were consumed and are covered by the ledger.
         examplesTrained += n;
@@ -382,41 +389,17 @@ public final class TrainerLoop implements Runnable {
         softTrained += n - labelled;
         trainedSinceCheckpoint += n;
         metrics.examples(n - labelled, labelled);
-        pending.clear();
-    }
-
-    private float[] combine(TrainingExample e) {
-        if (e.teachers().isEmpty()) {
-            return null;
-        }
-        Map<String, Double> weights = new HashMap<>();
-        Map<String, float[]> logits = new HashMap<>();
-        for (TeacherOutput t : e.teachers()) {
-            weights.put(t.teacherId(), (double) t.weight());
-            logits.put(t.teacherId(), t.logits());
-        }
-        return new TeacherEnsemble(weights, 0.0, studentConfig.temperature(), classes).combine(logits);
-    }
-
-    private void updateLag() {
-        long lag = 0;
-        for (TopicPartition tp : partitions) {
-            OptionalLong l = consumer.currentLag(tp);
-            if (l.isPresent()) {
-                lag += l.getAsLong();
-            }
-        }
-        metrics.lag(lag + pending.size());
     }
 
     private void checkpoint() {
         long t0 = System.nanoTime();
         Map<TopicPartition, Long> positions = new LinkedHashMap<>();
         Map<String, Long> offsets = new TreeMap<>();
-        for (TopicPartition tp : partitions) {
-            long p = consumer.position(tp);
-            positions.put(tp, p);
-            offsets.put(tp.toString(), p);
+        for (int i = 0; i < partitions.size(); i++) {
+            // what was trained (or dead-lettered), not the consumer's position: the fetcher reads ahead
+            TopicPartition tp = partitions.get(i);
+            positions.put(tp, trainedPositions[i]);
+            offsets.put(tp.toString(), trainedPositions[i]);
         }
         Map<String, String> meta = new TreeMap<>();
         meta.put(META_EXAMPLES, Long.toString(examplesTrained));
@@ -481,6 +464,12 @@ public final class TrainerLoop implements Runnable {
         }
         lastPublishedVersion = version;
         lastPublishedMetric = candidate;
+        if (newestEventTrained >= 0) { // checkpoint() runs after trainPending(): the version holds all of it
+            newestEventPerVersion.put(version, newestEventTrained);
+            if (newestEventPerVersion.size() > VERSIONS_REMEMBERED) {
+                newestEventPerVersion.pollFirstEntry();
+            }
+        }
         metrics.published(version, artifact.length);
         LOG.info("published {} v{} (step {}, {} {} over {} labels, {} bytes)", config.modelName(), version, c.step(),
                 config.gateMetric().name().toLowerCase(Locale.ROOT), candidate, s.windowExamples(), artifact.length);

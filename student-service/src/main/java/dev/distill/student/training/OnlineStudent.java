@@ -103,7 +103,21 @@ public final class OnlineStudent implements AutoCloseable {
      * @throws NonFiniteLossException if the loss is NaN or infinite; nothing is updated and the step is not counted
      */
     public TrainStepResult step(Batch batch) {
+        return step(batch, null);
+    }
+
+    /**
+     * As {@link #step(Batch)}, and also writes into {@code topBefore} (one entry per row) the top-1 class of each row
+     * under the parameters from before this step, taken from the training forward pass itself. Every architecture
+     * of the registry is free of dropout and batch norm, so those logits are exactly what {@link #predict} would
+     * give: a prequential test-then-train needs no second forward pass. {@code topBefore} is filled even when the
+     * loss is not finite (and the step skipped).
+     */
+    public TrainStepResult step(Batch batch, int[] topBefore) {
         int n = batch.size();
+        if (topBefore != null && topBefore.length < n) {
+            throw new IllegalArgumentException("topBefore holds " + topBefore.length + " entries for a batch of " + n);
+        }
         int classes = architecture.numClasses();
         checkShape(batch.featuresView().length, n, "features");
         if (batch.numClasses() != classes) {
@@ -124,6 +138,10 @@ public final class OnlineStudent implements AutoCloseable {
                         .singletonOrThrow();
                 parts = loss.components(logits, weightedSoft, weightedHard, targets);
                 collector.backward(parts.get(0).add(parts.get(1)));
+                if (topBefore != null) {
+                    int[] top = argmax(logits.toFloatArray(), n, classes);
+                    System.arraycopy(top, 0, topBefore, 0, n);
+                }
             }
             float soft = parts.get(0).getFloat();
             float hard = parts.get(1).getFloat();

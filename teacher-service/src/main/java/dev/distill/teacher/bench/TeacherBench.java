@@ -48,11 +48,13 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
  * and ends with one line {@code teacher-bench raw_eps=… service_eps=… ratio=… p50_ms=… p99_ms=…}.
  *
  * <p>Usage: {@code TeacherBench BOOTSTRAP [--model FILE] [--architecture SPEC] [--events N] [--rate EPS]}; without
- * {@code --model}, an {@code mlp:784-512-512-10} with random weights is used.
+ * {@code --model}, random weights of {@code --architecture} (default {@value #DEFAULT_ARCHITECTURE}, the reference
+ * teacher the local stack runs) are used. {@code --architecture mlp:784-512-512-10} gives the earlier figure, a model
+ * so cheap that Kafka I/O and decoding dominate.
  */
 public final class TeacherBench {
 
-    public static final String DEFAULT_ARCHITECTURE = "mlp:784-512-512-10";
+    public static final String DEFAULT_ARCHITECTURE = "cnn:small";
     private static final int PARTITIONS = 3;
 
     /** The figures; {@link #line()} is the machine-readable summary. */
@@ -62,8 +64,8 @@ public final class TeacherBench {
         }
 
         public String line() {
-            return String.format(Locale.ROOT, "teacher-bench raw_eps=%.0f service_eps=%.0f ratio=%.3f p50_ms=%.1f p99_ms=%.1f",
-                    rawEps, serviceEps, ratio(), p50Ms, p99Ms);
+            return String.format(Locale.ROOT, "teacher-bench raw_eps=%.0f service_eps=%.0f ratio=%.3f p50_ms=%.1f p99_ms=%.1f"
+                    + " model=%s", rawEps, serviceEps, ratio(), p50Ms, p99Ms, model.replace(' ', '_'));
         }
     }
 
@@ -125,11 +127,17 @@ public final class TeacherBench {
                 Files.write(model, Models.parameterBytes(m));
             }
         }
-        String described = model.getFileName() + (architecture.isEmpty() ? "" : " (" + architecture + ")");
-        double raw = rawThroughput(model, architecture, options.batchSize());
-        progress("raw DJL inference, batch %d: %.0f events/s", options.batchSize(), raw);
+        String described = options.model() == null ? architecture
+                : model.getFileName() + (architecture.isEmpty() ? "" : "(" + architecture + ")");
+        progress("model %s", described);
+        double rawBefore = rawThroughput(model, architecture, options.batchSize());
+        progress("raw DJL inference, batch %d: %.0f events/s", options.batchSize(), rawBefore);
         double service = serviceThroughput(bootstrapServers, model, architecture, options);
         progress("service end to end, %d pre-loaded events (rate over the last 90%%): %.0f events/s", options.events(), service);
+        // on a shared machine the load drifts: the ceiling is measured on both sides of the service run, averaged
+        double rawAfter = rawThroughput(model, architecture, options.batchSize());
+        double raw = (rawBefore + rawAfter) / 2;
+        progress("raw DJL inference again: %.0f events/s; ceiling used: the mean, %.0f events/s", rawAfter, raw);
         double[] latency = latency(bootstrapServers, model, architecture, options);
         progress("latency at %d events/s: p50 %.1f ms, p99 %.1f ms", options.latencyRate(), latency[0], latency[1]);
         return new Figures(described, raw, service, latency[0], latency[1]);

@@ -6,8 +6,9 @@ import java.util.function.Consumer;
 
 /**
  * The model the scoring loop uses, plus at most one replacement waiting to be swapped in. The loop calls
- * {@link #current()} between batches only, so a whole batch (and transaction) is scored by one version and the old
- * model is closed once nothing scores with it.
+ * {@link #current()} only between transactions with no batch in the model (it checks {@link #hasPending()} to know
+ * when to get there), so a whole transaction is scored by one version and the old model is closed once nothing
+ * scores with it.
  */
 public final class ModelSlot implements AutoCloseable {
 
@@ -41,7 +42,12 @@ public final class ModelSlot implements AutoCloseable {
         }
     }
 
-    /** For the loop thread only, between batches: swaps in a pending model (closing the old one) and returns it. */
+    /** True when a replacement waits to be swapped in by {@link #current()}; safe from any thread. */
+    public boolean hasPending() {
+        return pending.get() != null;
+    }
+
+    /** For the loop thread only, with no batch in the model: swaps in a pending model (closing the old one) and returns it. */
     public TeacherModel current() {
         TeacherModel next = pending.getAndSet(null);
         if (next != null) {

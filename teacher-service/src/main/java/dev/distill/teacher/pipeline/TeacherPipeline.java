@@ -1,6 +1,5 @@
 package dev.distill.teacher.pipeline;
 
-import dev.distill.common.event.Event;
 import dev.distill.common.event.TeacherLogits;
 import dev.distill.common.kafka.DeadLetterPublisher;
 import dev.distill.common.serde.Encoding;
@@ -16,9 +15,11 @@ import dev.distill.teacher.metrics.TeacherMetrics;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collection;
+import java.util.Deque;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
@@ -26,6 +27,11 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.consumer.CloseOptions;
 import org.apache.kafka.clients.consumer.Consumer;
 import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
@@ -49,25 +55,41 @@ import org.slf4j.LoggerFactory;
  * The teacher's consume → micro-batch → infer → produce loop, exactly once: the logits and dead letters of the
  * events consumed in a transaction and their consumed offsets are committed in one Kafka transaction.
  *
- * <p>Records are buffered until {@code teacher.batch.max.size} of them are waiting or the oldest has waited
- * {@code teacher.batch.max.wait.ms}; then they are scored in micro-batches of at most the max size and their logits
- * sent inside the open transaction. The transaction spans several polls and micro-batches and commits once it has
- * been open {@code teacher.commit.interval.ms} (as Kafka Streams' {@code commit.interval.ms}), so its round trips
- * are paid once per interval rather than once per poll. A transaction is scored by one model version (a hot-reloaded
- * model is swapped in between transactions). Errors follow Kafka's {@code ExactlyOnceMessageProcessor}: fatal ones
- * (fenced, unauthorised, ...) stop the loop; any other {@link KafkaException} (or a model failure) aborts the
- * transaction and rewinds to the last committed offsets, so nothing is skipped or scored twice. On revocation, the
- * buffered records of the revoked partitions are scored and the open transaction is committed before the partitions
- * go; on loss the open transaction is aborted and the kept partitions rewound (the new owner re-reads the lost ones).
+ * <p>Two threads. The loop thread ({@link #run()}) does all Kafka work: it polls, cuts micro-batches of at most
+ * {@code teacher.batch.max.size} events, decodes each event's features straight into the batch's input array and
+ * hands the batch to the inference thread through a bounded queue of {@value #MAX_IN_FLIGHT} batches; while the model
+ * runs it keeps polling (fetches only progress inside {@code poll}), sends the logits of finished batches in order
+ * and commits. A partial batch is handed over once its oldest event has waited {@code teacher.batch.max.wait.ms} and
+ * the model is idle, so an idle stream still sees low latency and a busy one gets full batches.
  *
- * <p>Single-threaded: {@link #run()} on one thread; {@link #stop()} from any thread.
+ * <p>A batch's logits, its dead letters and its offsets join the open transaction only when the batch is sent, so a
+ * transaction's offsets cover exactly the events whose output it holds; batches still in the model when it commits
+ * go to the next one. The transaction spans several polls and batches and commits once it has been open
+ * {@code teacher.commit.interval.ms} (as Kafka Streams' {@code commit.interval.ms}). A hot-reloaded model is swapped
+ * in only with no batch in the model and no transaction open, so a transaction is scored by one model version.
+ * Errors follow Kafka's {@code ExactlyOnceMessageProcessor}: fatal ones (fenced, unauthorised, ...) stop the loop;
+ * any other {@link KafkaException} (or a model failure) drops the batches in flight, aborts the transaction and
+ * rewinds to the last committed offsets, so nothing is skipped or scored twice. On revocation, the batches in flight
+ * and the buffered records of the revoked partitions are scored and sent and the open transaction is committed
+ * before the partitions go; on loss the open transaction is aborted and the kept partitions rewound (the new owner
+ * re-reads the lost ones). {@link #stop()} finishes what is in hand (buffered and in flight), commits and returns.
+ *
+ * <p>{@link #run()} on one thread; {@link #stop()} from any thread.
  */
 public final class TeacherPipeline implements Runnable, ConsumerRebalanceListener {
 
     private static final Logger LOG = LoggerFactory.getLogger(TeacherPipeline.class);
     private static final Duration IDLE_POLL = Duration.ofMillis(100);
+    /** Poll timeout while batches are in the model, so their logits go out soon after they finish. */
+    private static final long BUSY_POLL_NANOS = Duration.ofMillis(2).toNanos();
     private static final Duration MODEL_FAILURE_BACKOFF = Duration.ofSeconds(1);
     private static final long READY_POLL_GAP_NANOS = Duration.ofSeconds(15).toNanos();
+    /**
+     * Batches handed to the inference thread and not yet sent. Enough to keep the model busy while the loop thread
+     * commits (a commit blocks it for a round trip or two), few enough that draining them (hot reload, revocation,
+     * shutdown) takes at most a few batches' inference time.
+     */
+    static final int MAX_IN_FLIGHT = 4;
 
     private final TeacherConfig config;
     private final Clock clock;
@@ -83,11 +105,17 @@ public final class TeacherPipeline implements Runnable, ConsumerRebalanceListene
     private final long commitIntervalNanos;
     private final int topK;
     private final int sampleSize;
+    private final ExecutorService inference;
 
-    private final List<ConsumerRecord<byte[], byte[]>> buffer = new ArrayList<>();
+    /** Polled, not yet handed to the model, in poll order. */
+    private final Deque<ConsumerRecord<byte[], byte[]>> buffer = new ArrayDeque<>();
     private long bufferStartNanos;
-    /** One micro-batch of inputs, reused: a fresh array per batch was a measurable share of the loop's allocation. */
-    private float[] inputs = new float[0];
+    /** Handed to the model, not yet sent, in poll order (the inference thread runs them first in, first out). */
+    private final Deque<InFlight> inFlight = new ArrayDeque<>();
+    /** Input arrays of finished batches, reused: a fresh array per batch was a measurable share of allocation. */
+    private final Deque<float[]> spareInputs = new ArrayDeque<>();
+    /** The model new batches go to; replaced only with nothing in flight and no transaction open. */
+    private TeacherModel scoringModel;
 
     // the open transaction: model, consumed offsets, and what to report once it commits
     private boolean inTransaction;
@@ -103,6 +131,33 @@ public final class TeacherPipeline implements Runnable, ConsumerRebalanceListene
     private volatile boolean joined;
     private volatile long lastPollNanos;
     private volatile Throwable fatal;
+
+    /** A micro-batch handed to the model: its records (all of them, for the offsets) and what decoding found. */
+    private static final class InFlight {
+        final List<ConsumerRecord<byte[], byte[]>> records;
+        final TeacherModel model;
+        final float[] inputs;
+        /** Decoded events, rows {@code [0, n)} of {@code inputs}. */
+        final List<ConsumerRecord<byte[], byte[]>> sources;
+        final String[] ids;
+        final long[] timestamps;
+        int n;
+        final List<ConsumerRecord<byte[], byte[]>> dead = new ArrayList<>(0);
+        final List<MalformedRecordException> reasons = new ArrayList<>(0);
+        /** Null when no event of the batch decoded. */
+        Future<Scored> result;
+
+        InFlight(List<ConsumerRecord<byte[], byte[]>> records, TeacherModel model, float[] inputs) {
+            this.records = records;
+            this.model = model;
+            this.inputs = inputs;
+            this.sources = new ArrayList<>(records.size());
+            this.ids = new String[records.size()];
+            this.timestamps = new long[records.size()];
+        }
+    }
+
+    private record Scored(float[][] logits, long nanos) {}
 
     public TeacherPipeline(TeacherConfig config, Clock clock, Consumer<byte[], byte[]> consumer,
                            Producer<byte[], byte[]> producer, ModelSlot models, TeacherMetrics metrics) {
@@ -120,9 +175,15 @@ public final class TeacherPipeline implements Runnable, ConsumerRebalanceListene
         this.commitIntervalNanos = config.commitInterval().toNanos();
         this.topK = config.outputTopK();
         this.sampleSize = config.modelInputSize();
+        String threadName = "teacher-inference-" + config.teacherId();
+        this.inference = Executors.newSingleThreadExecutor(r -> {
+            Thread t = new Thread(r, threadName);
+            t.setDaemon(true);
+            return t;
+        });
     }
 
-    /** Asks the loop to finish the batch in hand, commit it and return. */
+    /** Asks the loop to finish the batches in hand, commit them and return. */
     public void stop() {
         stopping = true;
     }
@@ -160,14 +221,14 @@ public final class TeacherPipeline implements Runnable, ConsumerRebalanceListene
                     sleep(MODEL_FAILURE_BACKOFF);
                 }
             }
-            if (fatal == null && (!buffer.isEmpty() || inTransaction)) {
+            if (fatal == null && (!buffer.isEmpty() || !inFlight.isEmpty() || inTransaction)) {
                 try {
-                    List<ConsumerRecord<byte[], byte[]>> rest = new ArrayList<>(buffer);
-                    buffer.clear();
-                    score(rest);
+                    flush(buffer);
                     commit();
                 } catch (RuntimeException e) {
-                    LOG.warn("could not commit the last batch on shutdown; the next owner re-reads it", e);
+                    LOG.warn("could not commit the last batches on shutdown; the next owner re-reads them", e);
+                    discardInFlight();
+                    buffer.clear();
                     abortQuietly();
                 }
             }
@@ -183,98 +244,213 @@ public final class TeacherPipeline implements Runnable, ConsumerRebalanceListene
             rewindToCommitted();
             needsRewind = false;
         }
-        long timeoutNanos = IDLE_POLL.toNanos();
-        long now = System.nanoTime();
-        if (!buffer.isEmpty()) {
-            timeoutNanos = Math.min(timeoutNanos, maxWaitNanos - (now - bufferStartNanos));
+        sendFinished();
+        if (models.hasPending()) {
+            swapModel();
         }
-        if (inTransaction) {
-            timeoutNanos = Math.min(timeoutNanos, commitIntervalNanos - (now - transactionStartNanos));
-        }
-        ConsumerRecords<byte[], byte[]> records = consumer.poll(Duration.ofNanos(Math.max(0, timeoutNanos)));
-        lastPollNanos = System.nanoTime();
-        for (ConsumerRecord<byte[], byte[]> r : records) {
-            if (buffer.isEmpty()) {
-                bufferStartNanos = System.nanoTime();
+        handOver();
+        if (inFlight.size() >= MAX_IN_FLIGHT && buffer.size() >= maxBatch) {
+            // the model is the bottleneck and the next batch is in hand: wait for it rather than fetch more (the
+            // consumer keeps what it has prefetched)
+            sendHead(true);
+        } else {
+            long timeoutNanos = IDLE_POLL.toNanos();
+            long now = System.nanoTime();
+            if (!buffer.isEmpty()) {
+                timeoutNanos = Math.min(timeoutNanos, maxWaitNanos - (now - bufferStartNanos));
             }
-            buffer.add(r);
+            if (!inFlight.isEmpty()) {
+                timeoutNanos = Math.min(timeoutNanos, BUSY_POLL_NANOS);
+            }
+            if (inTransaction) {
+                timeoutNanos = Math.min(timeoutNanos, commitIntervalNanos - (now - transactionStartNanos));
+            }
+            ConsumerRecords<byte[], byte[]> records = consumer.poll(Duration.ofNanos(Math.max(0, timeoutNanos)));
+            lastPollNanos = System.nanoTime();
+            if (!records.isEmpty() && buffer.isEmpty()) {
+                bufferStartNanos = lastPollNanos;
+            }
+            for (ConsumerRecord<byte[], byte[]> r : records) {
+                buffer.add(r);
+            }
+            handOver();
         }
-        if (!buffer.isEmpty()
-                && (buffer.size() >= maxBatch || System.nanoTime() - bufferStartNanos >= maxWaitNanos)) {
-            List<ConsumerRecord<byte[], byte[]>> batch = new ArrayList<>(buffer);
-            buffer.clear();
-            score(batch);
-        }
+        sendFinished();
         if (inTransaction && System.nanoTime() - transactionStartNanos >= commitIntervalNanos) {
             commit();
         }
     }
 
-    private void beginIfNeeded() {
-        if (!inTransaction) {
-            transactionModel = models.current();
-            producer.beginTransaction();
-            inTransaction = true;
-            transactionStartNanos = System.nanoTime();
+    /**
+     * Hands full batches to the model while there is room, and a partial one once its oldest event has waited
+     * {@code teacher.batch.max.wait.ms} and the model is idle (queued behind busy batches it would gain nothing).
+     */
+    private void handOver() {
+        while (!buffer.isEmpty() && inFlight.size() < MAX_IN_FLIGHT) {
+            boolean full = buffer.size() >= maxBatch;
+            boolean waited = inFlight.isEmpty() && System.nanoTime() - bufferStartNanos >= maxWaitNanos;
+            if (!full && !waited) {
+                return;
+            }
+            submit(take(buffer));
+        }
+    }
+
+    private List<ConsumerRecord<byte[], byte[]>> take(Deque<ConsumerRecord<byte[], byte[]>> from) {
+        int n = Math.min(maxBatch, from.size());
+        List<ConsumerRecord<byte[], byte[]>> batch = new ArrayList<>(n);
+        for (int i = 0; i < n; i++) {
+            batch.add(from.poll());
+        }
+        return batch;
+    }
+
+    /** Decodes {@code records} (at most a batch) into a reused input array and hands them to the inference thread. */
+    private void submit(List<ConsumerRecord<byte[], byte[]>> records) {
+        if (scoringModel == null) {
+            scoringModel = models.current();
+        }
+        float[] inputs = spareInputs.poll();
+        if (inputs == null) {
+            inputs = new float[maxBatch * sampleSize];
+        }
+        InFlight batch = new InFlight(records, scoringModel, inputs);
+        for (ConsumerRecord<byte[], byte[]> r : records) {
+            try {
+                EventCodec.Head head = eventCodec.decodeInto(r.value(), r.headers(), inputs, batch.n * sampleSize,
+                        sampleSize);
+                batch.sources.add(r);
+                batch.ids[batch.n] = head.id();
+                batch.timestamps[batch.n] = head.timestamp();
+                batch.n++;
+            } catch (MalformedRecordException e) {
+                batch.dead.add(r);
+                batch.reasons.add(new MalformedRecordException(e.reason(), "events record at partition "
+                        + r.partition() + " offset " + r.offset() + ": " + e.getMessage(), e));
+            }
+        }
+        if (batch.n > 0) {
+            TeacherModel model = batch.model;
+            float[] rows = batch.inputs;
+            int n = batch.n;
+            batch.result = inference.submit(() -> {
+                long t0 = System.nanoTime();
+                float[][] logits = model.score(rows, n);
+                return new Scored(logits, System.nanoTime() - t0);
+            });
+        }
+        inFlight.add(batch);
+    }
+
+    /** Sends every finished batch at the head of the queue (in order), without waiting. */
+    private void sendFinished() {
+        while (!inFlight.isEmpty() && sendHead(false)) {
+            // next
         }
     }
 
     /**
-     * Scores {@code records} in micro-batches and sends their logits and dead letters inside the open transaction
-     * (beginning one if needed); their offsets are committed with it.
+     * Sends the oldest batch in flight inside the open transaction (beginning one if needed): its logits, its dead
+     * letters, and its offsets for the commit.
+     *
+     * @param wait wait for the model to finish it; otherwise return false if it has not
      */
-    private void score(List<ConsumerRecord<byte[], byte[]>> records) {
-        if (records.isEmpty()) {
-            return;
+    private boolean sendHead(boolean wait) {
+        InFlight b = inFlight.peek();
+        if (b == null || (!wait && b.result != null && !b.result.isDone())) {
+            return false;
         }
-        beginIfNeeded();
-        TeacherModel model = transactionModel;
-        List<ConsumerRecord<byte[], byte[]>> sources = new ArrayList<>(records.size());
-        List<Event> events = new ArrayList<>(records.size());
-        int dead = 0;
-        for (ConsumerRecord<byte[], byte[]> r : records) {
-            try {
-                events.add(eventCodec.decode(r.value(), r.headers()));
-                sources.add(r);
-            } catch (MalformedRecordException e) {
-                deadLetters.publish(r, new MalformedRecordException(e.reason(), "events record at partition "
-                        + r.partition() + " offset " + r.offset() + ": " + e.getMessage(), e));
-                dead++;
+        inFlight.poll();
+        Scored scored;
+        try {
+            scored = b.result == null ? null : await(b.result);
+        } finally {
+            spareInputs.push(b.inputs);
+        }
+        beginIfNeeded(b.model);
+        for (int i = 0; i < b.dead.size(); i++) {
+            deadLetters.publish(b.dead.get(i), b.reasons.get(i));
+        }
+        if (scored != null) {
+            metrics.inference(b.model.version(), scored.nanos(), b.n);
+            long now = clock.millis();
+            for (int i = 0; i < b.n; i++) {
+                send(b.sources.get(i), b.ids[i], toLogits(b.model.version(), now, scored.logits()[i]));
             }
         }
-        for (int from = 0; from < events.size(); from += maxBatch) {
-            int n = Math.min(maxBatch, events.size() - from);
-            if (inputs.length < n * sampleSize) {
-                inputs = new float[maxBatch * sampleSize];
+        for (ConsumerRecord<byte[], byte[]> r : b.records) {
+            transactionOffsets.merge(new TopicPartition(r.topic(), r.partition()), new OffsetAndMetadata(r.offset() + 1),
+                    (x, y) -> x.offset() >= y.offset() ? x : y);
+        }
+        if (transactionEventTimes.length < transactionScored + b.n) {
+            transactionEventTimes = Arrays.copyOf(transactionEventTimes,
+                    Math.max(transactionScored + b.n, 2 * transactionEventTimes.length));
+        }
+        System.arraycopy(b.timestamps, 0, transactionEventTimes, transactionScored, b.n);
+        transactionScored += b.n;
+        transactionDead += b.dead.size();
+        return true;
+    }
+
+    private static Scored await(Future<Scored> result) {
+        try {
+            return result.get();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new TeacherModelException("interrupted while waiting for a batch's inference", e);
+        } catch (ExecutionException e) {
+            Throwable cause = e.getCause();
+            if (cause instanceof TeacherModelException t) {
+                throw t;
             }
-            for (int i = 0; i < n; i++) {
-                // Event.features() would clone each sample first
-                Event e = events.get(from + i);
-                int at = i * sampleSize;
-                for (int j = 0; j < sampleSize; j++) {
-                    inputs[at + j] = e.feature(j);
+            throw new TeacherModelException("inference failed: " + cause, cause);
+        }
+    }
+
+    /** Scores and sends {@code records} (taking them from the deque) and everything in flight before them. */
+    private void flush(Deque<ConsumerRecord<byte[], byte[]>> records) {
+        while (!records.isEmpty() || !inFlight.isEmpty()) {
+            if (!records.isEmpty() && inFlight.size() < MAX_IN_FLIGHT) {
+                submit(take(records));
+            } else {
+                sendHead(true);
+            }
+        }
+    }
+
+    /** Waits for the batches in flight and drops their results: their events are re-read after a rewind. */
+    private void discardInFlight() {
+        for (InFlight b = inFlight.poll(); b != null; b = inFlight.poll()) {
+            if (b.result != null) {
+                try {
+                    b.result.get();
+                } catch (ExecutionException e) {
+                    // dropped either way
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
                 }
             }
-            long t0 = System.nanoTime();
-            float[][] logits = model.score(inputs, n);
-            metrics.inference(model.version(), System.nanoTime() - t0, n);
-            long now = clock.millis();
-            for (int i = 0; i < n; i++) {
-                send(sources.get(from + i), events.get(from + i), toLogits(model.version(), now, logits[i]));
-            }
+            spareInputs.push(b.inputs);
         }
-        for (ConsumerRecord<byte[], byte[]> r : records) {
-            transactionOffsets.merge(new TopicPartition(r.topic(), r.partition()), new OffsetAndMetadata(r.offset() + 1),
-                    (a, b) -> a.offset() >= b.offset() ? a : b);
+    }
+
+    /** Swaps in a reloaded model between transactions: finishes and commits what the old one scored first. */
+    private void swapModel() {
+        flush(new ArrayDeque<>());
+        commit();
+        scoringModel = models.current();
+    }
+
+    private void beginIfNeeded(TeacherModel model) {
+        if (inTransaction && transactionModel != model) {
+            commit(); // not reached while swaps happen only between transactions; keeps one version per transaction
         }
-        if (transactionEventTimes.length < transactionScored + events.size()) {
-            transactionEventTimes = Arrays.copyOf(transactionEventTimes,
-                    Math.max(transactionScored + events.size(), 2 * transactionEventTimes.length));
+        if (!inTransaction) {
+            transactionModel = model;
+            producer.beginTransaction();
+            inTransaction = true;
+            transactionStartNanos = System.nanoTime();
         }
-        for (Event e : events) {
-            transactionEventTimes[transactionScored++] = e.timestamp();
-        }
-        transactionDead += dead;
     }
 
     /** Commits the open transaction, if any: its logits, dead letters and consumed offsets become visible at once. */
@@ -320,13 +496,13 @@ public final class TeacherPipeline implements Runnable, ConsumerRebalanceListene
         return TeacherLogits.sparse(config.teacherId(), version, now, logits.length, indices, values);
     }
 
-    private void send(ConsumerRecord<byte[], byte[]> source, Event event, TeacherLogits logits) {
+    private void send(ConsumerRecord<byte[], byte[]> source, String eventId, TeacherLogits logits) {
         RecordHeaders headers = new RecordHeaders();
         Encoding.BINARY.writeTo(headers);
         // same partition number as the event (the join relies on co-partitioning), whatever partitioner produced it
         Integer partition = keepPartition ? source.partition() : null;
         producer.send(new ProducerRecord<>(config.logitsTopic(), partition, null,
-                event.id().getBytes(StandardCharsets.UTF_8), logitsCodec.encode(logits, Encoding.BINARY), headers));
+                eventId.getBytes(StandardCharsets.UTF_8), logitsCodec.encode(logits, Encoding.BINARY), headers));
     }
 
     private boolean samePartitionCount() {
@@ -341,6 +517,7 @@ public final class TeacherPipeline implements Runnable, ConsumerRebalanceListene
     }
 
     private void abortAndRewind() {
+        discardInFlight();
         buffer.clear();
         try {
             if (inTransaction) {
@@ -389,17 +566,19 @@ public final class TeacherPipeline implements Runnable, ConsumerRebalanceListene
     @Override
     public void onPartitionsRevoked(Collection<TopicPartition> partitions) {
         Set<TopicPartition> revoked = new HashSet<>(partitions);
-        List<ConsumerRecord<byte[], byte[]>> theirs = new ArrayList<>();
+        Deque<ConsumerRecord<byte[], byte[]>> theirs = new ArrayDeque<>();
         buffer.removeIf(r -> revoked.contains(new TopicPartition(r.topic(), r.partition())) && theirs.add(r));
-        if ((theirs.isEmpty() && !inTransaction) || fatal != null) {
+        int held = theirs.size();
+        if ((theirs.isEmpty() && inFlight.isEmpty() && !inTransaction) || fatal != null) {
             return;
         }
-        // still the owner (the generation is current until we rejoin): score what we hold for them and commit the
-        // open transaction, which may hold their earlier events too
+        // still the owner (the generation is current until we rejoin): score what we hold for them (buffered and in
+        // flight, where the kept partitions' batches go too) and commit the open transaction, which may hold their
+        // earlier events too
         try {
-            score(theirs);
+            flush(theirs);
             commit();
-            LOG.info("committed the open transaction and {} buffered events of revoked partitions {}", theirs.size(),
+            LOG.info("committed the open transaction and {} buffered events of revoked partitions {}", held,
                     partitions);
         } catch (AuthorizationException | UnsupportedVersionException | ProducerFencedException
                  | FencedInstanceIdException | OutOfOrderSequenceException e) {
@@ -407,6 +586,7 @@ public final class TeacherPipeline implements Runnable, ConsumerRebalanceListene
         } catch (RuntimeException e) {
             LOG.warn("could not commit the open transaction with revoked partitions {}; their next owner re-reads "
                     + "them, the kept ones are rewound: {}", partitions, e.toString());
+            discardInFlight();
             abortQuietly();
             // the aborted transaction also held events of kept partitions that the consumer has moved past
             buffer.clear();
@@ -418,9 +598,10 @@ public final class TeacherPipeline implements Runnable, ConsumerRebalanceListene
     public void onPartitionsLost(Collection<TopicPartition> partitions) {
         Set<TopicPartition> lost = new HashSet<>(partitions);
         buffer.removeIf(r -> lost.contains(new TopicPartition(r.topic(), r.partition())));
-        if (inTransaction) {
-            // it holds events of the lost partitions, which their new owner scores: it must not commit; the events
-            // of kept partitions in it are re-read from the committed offsets
+        if (inTransaction || !inFlight.isEmpty()) {
+            // they hold events of the lost partitions, which their new owner scores: they must not commit; the
+            // events of kept partitions in them are re-read from the committed offsets
+            discardInFlight();
             abortQuietly();
             buffer.clear();
             needsRewind = true;
@@ -453,6 +634,15 @@ public final class TeacherPipeline implements Runnable, ConsumerRebalanceListene
             producer.close(fatal == null ? Duration.ofSeconds(30) : Duration.ZERO);
         } catch (RuntimeException e) {
             LOG.warn("closing the producer: {}", e.toString());
+        }
+        // the model is closed after the loop stops: no batch may still be scoring then
+        inference.shutdown();
+        try {
+            if (!inference.awaitTermination(60, TimeUnit.SECONDS)) {
+                LOG.warn("the inference thread did not finish its batch within 60 s");
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         }
     }
 
