@@ -1,14 +1,28 @@
 package dev.distill.deploy.cli;
 
+import dev.distill.common.config.DistillConfig;
+import dev.distill.common.topic.DistillTopics;
 import dev.distill.deploy.bench.EdgeBench;
+import dev.distill.deploy.bench.SoakBench;
+import dev.distill.deploy.bench.SoakSettings;
+import dev.distill.deploy.local.LocalStack;
+import dev.distill.deploy.local.TeacherModelCache;
 import dev.distill.kafka.embedded.EmbeddedKafkaBroker;
 import dev.distill.student.bench.StudentBench;
+import dev.distill.student.config.StudentServiceConfig;
 import dev.distill.teacher.bench.TeacherBench;
+import dev.distill.teacher.config.TeacherConfig;
+import dev.distill.teacher.training.TeacherArtifact;
+import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import java.util.stream.Stream;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -18,6 +32,7 @@ import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
@@ -31,11 +46,14 @@ import picocli.CommandLine.Parameters;
                 "edge: full vs delta vs int8 artifact sizes of consecutive versions, int8 accuracy drop, and",
                 "  manifest-poll throughput of the update API (304s).",
                 "student: raw DJL training-step ceiling vs the service's trained steps/s through Kafka, and",
-                "  resident memory after 10 k and 200 k examples, on an embedded broker."})
+                "  resident memory after 10 k and 200 k examples, on an embedded broker.",
+                "soak: the local stack (cached teacher, student, edge agent) at a steady rate for --duration,",
+                "  sampling resident memory, heap, live NDArrays, consumer lag and checkpoint freshness every",
+                "  --sample-every; prints the trend after --warmup and checks that resident memory stays flat."})
 public final class BenchCommand implements Callable<Integer> {
 
     /** What can be benchmarked. */
-    public enum Target { BROKER, TEACHER, STUDENT, EDGE }
+    public enum Target { BROKER, TEACHER, STUDENT, EDGE, SOAK }
 
     @Parameters(paramLabel = "TARGET", description = "One of: ${COMPLETION-CANDIDATES}.")
     Target target;
@@ -43,23 +61,114 @@ public final class BenchCommand implements Callable<Integer> {
     @Option(names = "--repeat", defaultValue = "3", description = "Broker starts to measure (default: ${DEFAULT-VALUE}).")
     int repeat;
 
+    @Option(names = "--architecture", description = "teacher: architecture of the teacher (random weights unless "
+            + "--model is given; default: " + TeacherBench.DEFAULT_ARCHITECTURE + ", the reference teacher; "
+            + "mlp:784-512-512-10 is a model so cheap that Kafka I/O dominates).")
+    String teacherArchitecture;
+
+    @Option(names = "--model", description = "teacher: a teacher model file (TorchScript, or DJL parameters of "
+            + "--architecture) instead of random weights.")
+    java.nio.file.Path teacherModel;
+
+    @Option(names = "--events", description = "teacher: pre-loaded events for the throughput run (default: 20000).")
+    Integer teacherEvents;
+
+    @Option(names = "--duration", paramLabel = "TIME", defaultValue = "30m", converter = DurationConverter.class,
+            description = "soak: how long to send events, e.g. 60s, 30m (default: ${DEFAULT-VALUE}).")
+    Duration duration;
+
+    @Option(names = "--rate", paramLabel = "EVENTS_PER_S", defaultValue = "150",
+            description = "soak: steady event rate (default: ${DEFAULT-VALUE}).")
+    double rate;
+
+    @Option(names = "--sample-every", paramLabel = "TIME", defaultValue = "1m", converter = DurationConverter.class,
+            description = "soak: time between samples (default: ${DEFAULT-VALUE}).")
+    Duration sampleEvery;
+
+    @Option(names = "--warmup", paramLabel = "TIME", converter = DurationConverter.class,
+            description = "soak: samples before this are warm-up, left out of the flatness check and the freshness"
+                    + " percentiles (default: a quarter of --duration, at most 5m).")
+    Duration warmup;
+
+    @Option(names = "--label-delay", paramLabel = "TIME", defaultValue = "5s", converter = DurationConverter.class,
+            description = "soak: how long after its event a label arrives (default: ${DEFAULT-VALUE}).")
+    Duration labelDelay;
+
+    @Option(names = "--label-fraction", paramLabel = "F", defaultValue = "0.3",
+            description = "soak: fraction of events that get a label (default: ${DEFAULT-VALUE}).")
+    double labelFraction;
+
+    @Option(names = "--max-rss-growth", paramLabel = "PCT", defaultValue = "10",
+            description = "soak: resident memory may grow this many percent after warm-up and still count as flat"
+                    + " (default: ${DEFAULT-VALUE}).")
+    double maxRssGrowthPct;
+
+    @Option(names = "--teacher-architecture", paramLabel = "SPEC", defaultValue = "cnn:small",
+            description = "soak: architecture if no teacher is cached in <distill.home>/models/teacher yet"
+                    + " (default: ${DEFAULT-VALUE}).")
+    String soakTeacherArchitecture;
+
+    @Option(names = "--teacher-epochs", paramLabel = "N", defaultValue = "3",
+            description = "soak: epochs if the teacher must be trained first (default: ${DEFAULT-VALUE}).")
+    int soakTeacherEpochs;
+
+    @Mixin ConfigOptions config;
+
     @Override
-    public Integer call() {
+    public Integer call() throws Exception {
         switch (target) {
             case BROKER:
                 return brokerBench();
             case TEACHER:
-                return teacherBench();
+                return teacherBench(teacherOptions());
             case STUDENT:
                 return studentBench();
+            case SOAK:
+                return soakBench();
             default:
                 return edgeBench();
         }
     }
 
-    private static int teacherBench() {
+    private int soakBench() throws Exception {
+        SoakSettings settings = new SoakSettings(duration, rate, sampleEvery,
+                warmup != null ? warmup : SoakSettings.defaultWarmup(duration), labelDelay, labelFraction,
+                maxRssGrowthPct);
+        Path teacherDir = Path.of(System.getProperty("distill.home", "var")).resolve("models/teacher");
+        TeacherArtifact cachedTeacher = TeacherModelCache.ensure(teacherDir, soakTeacherArchitecture,
+                soakTeacherEpochs, System.out);
+        Path runDir = Files.createTempDirectory("distill-soak-");
+        try (EmbeddedKafkaBroker broker = EmbeddedKafkaBroker.builder().build().start()) {
+            System.out.printf("broker ready at %s%n", broker.bootstrapServers());
+            DistillConfig cfg = config.loadForServices(LocalStack.teacherDefaults(teacherDir, cachedTeacher),
+                    Map.of(DistillConfig.BOOTSTRAP_SERVERS, broker.bootstrapServers()),
+                    List.of(TeacherConfig.definition(), StudentServiceConfig.definition()));
+            Topics.provision(cfg, DistillTopics.from(cfg), System.out);
+            try (LocalStack stack = LocalStack.start(config, broker.bootstrapServers(), runDir, teacherDir,
+                    cachedTeacher, System.out)) {
+                SoakBench.run(settings, cfg, stack, System.out);
+            }
+            return 0;
+        } finally {
+            try (Stream<Path> paths = Files.walk(runDir)) {
+                paths.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+            } catch (IOException e) {
+                System.err.println("bench soak: could not remove " + runDir + ": " + e.getMessage());
+            }
+        }
+    }
+
+    private TeacherBench.Options teacherOptions() {
+        TeacherBench.Options d = TeacherBench.Options.defaults();
+        String architecture = teacherArchitecture != null ? teacherArchitecture
+                : teacherModel != null ? "" : d.architecture();
+        return new TeacherBench.Options(teacherModel, architecture, teacherEvents != null ? teacherEvents : d.events(),
+                d.latencyRate(), d.latencyDuration(), d.batchSize(), d.overrides());
+    }
+
+    private static int teacherBench(TeacherBench.Options options) {
         try (EmbeddedKafkaBroker broker = EmbeddedKafkaBroker.builder().optNumPartitions(3).build().start()) {
-            TeacherBench.Figures figures = TeacherBench.run(broker.bootstrapServers(), TeacherBench.Options.defaults());
+            TeacherBench.Figures figures = TeacherBench.run(broker.bootstrapServers(), options);
             System.out.println(figures.line());
             return 0;
         } catch (Exception e) {
