@@ -148,6 +148,11 @@ public class StudentJoinConfig extends DistillConfig {
         if (!p.containsKey(ProducerConfig.MAX_REQUEST_SIZE_CONFIG) && !p.containsKey(maxRequest)) {
             p.put(maxRequest, recordMaxBytes() + 2 * DistillTopics.RECORD_OVERHEAD_BYTES);
         }
+        // Per-store RocksDB defaults (own cache, 3 x 16 MB memtables, index/filter blocks outside any bound) made
+        // the process's native memory grow with the number of stores; bound all of them together instead.
+        if (!p.containsKey(StreamsConfig.ROCKSDB_CONFIG_SETTER_CLASS_CONFIG)) {
+            p.put(StreamsConfig.ROCKSDB_CONFIG_SETTER_CLASS_CONFIG, BoundedRocksDbMemory.class);
+        }
         return p;
     }
 }

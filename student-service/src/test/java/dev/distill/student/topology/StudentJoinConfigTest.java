@@ -52,6 +52,17 @@ class StudentJoinConfigTest {
     }
 
     @Test
+    void boundsRocksDbMemoryUnlessTheUserSetsAConfigSetter() {
+        assertThat(new StudentJoinConfig(Map.of()).streamsProperties().get(
+                StreamsConfig.ROCKSDB_CONFIG_SETTER_CLASS_CONFIG)).isEqualTo(BoundedRocksDbMemory.class);
+
+        Properties own = new StudentJoinConfig(Map.of(
+                "kafka." + StreamsConfig.ROCKSDB_CONFIG_SETTER_CLASS_CONFIG, "com.example.MySetter"))
+                .streamsProperties();
+        assertThat(own.get(StreamsConfig.ROCKSDB_CONFIG_SETTER_CLASS_CONFIG)).isEqualTo("com.example.MySetter");
+    }
+
+    @Test
     void rejectsATopologyWhoseTopicsCollide() {
         StudentJoinConfig config = new StudentJoinConfig(Map.of(StudentJoinConfig.EXAMPLES_TOPIC, "distill.events"));
 
