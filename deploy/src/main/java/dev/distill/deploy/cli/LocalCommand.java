@@ -88,7 +88,7 @@ public final class LocalCommand implements Callable<Integer> {
     @Option(names = "--drain", paramLabel = "TIME", converter = DurationConverter.class,
             description = "After the last label, how long to let the services catch up before the summary (default: "
                     + "20s; drift scenario: at most 10m, ending once the student has trained on every example and the "
-                    + "edge serves a version published after that).")
+                    + "edge serves a version holding every example).")
     java.time.Duration drain;
 
     // Replays gives the summary 60 s after a Ctrl-C; the labels-only student and the scoring need about half of it.
@@ -195,15 +195,14 @@ public final class LocalCommand implements Callable<Integer> {
     /**
      * The drift table is about the student after the whole stream: waits (at most {@code --drain}, default 10 min)
      * until the trainer has trained one soft example per event and one labelled example per label, then until a
-     * version published after that reaches the edge agent.
+     * version holding all of them reaches the edge agent.
      */
     private void drainUntilTheEdgeServesEverything(ReplayConsole console, LocalStack stack, ReplayStats stats) {
         java.time.Duration limit = drain != null ? drain : java.time.Duration.ofMinutes(10);
         long expected = stats.eventsSent() + stats.labelsSent();
         System.out.printf("replay done; waiting (at most %d s) until the student has trained on all %,d examples and "
-                + "the edge serves a version published after that...%n", limit.toSeconds(), expected);
+                + "the edge serves a version holding them all...%n", limit.toSeconds(), expected);
         long end = System.nanoTime() + limit.toNanos();
-        long publishedWhenCaughtUp = Long.MIN_VALUE;
         while (System.nanoTime() < end) {
             if (stopRequested && System.nanoTime() - stopRequestedNanos > CTRL_C_DRAIN.toNanos()) {
                 System.out.println("stopped (Ctrl-C): the drift table shows where the student and the edge got to");
@@ -211,12 +210,9 @@ public final class LocalCommand implements Callable<Integer> {
             }
             var trainer = stack.studentService().trainer();
             long published = trainer.lastPublishedVersion();
-            if (publishedWhenCaughtUp == Long.MIN_VALUE && trainer.examplesTrained() >= expected) {
-                publishedWhenCaughtUp = published;
-            }
-            if (publishedWhenCaughtUp != Long.MIN_VALUE && published > publishedWhenCaughtUp
-                    && stack.edgeServingVersion() == published) {
-                System.out.printf("caught up: the edge serves v%d, published after the last example%n", published);
+            // read after the version: when it covers every example, so does that version (or a newer one)
+            if (trainer.examplesInLastPublished() >= expected && stack.edgeServingVersion() == published) {
+                System.out.printf("caught up: the edge serves v%d, which holds every example%n", published);
                 return;
             }
             try {

@@ -56,7 +56,7 @@ class DriftScenarioIT {
                 .contains("starting student: none in")
                 .contains("drift scenario: events from #800 on are rotate(")
                 .contains("replay-summary events=1600 ")
-                .containsPattern("caught up: the edge serves v\\d+, published after the last example")
+                .containsPattern("caught up: the edge serves v\\d+, which holds every example")
                 .containsPattern("teacher\\s+" + NUMBER + "\\s+" + NUMBER)
                 .containsPattern("frozen starting student \\(offline, clean data\\)\\s+" + NUMBER + "\\s+" + NUMBER)
                 .containsPattern("online-distilled student \\(edge v\\d+\\)\\s+" + NUMBER + "\\s+" + NUMBER)

@@ -103,7 +103,7 @@ public final class TrainerLoop implements Runnable {
     private long trainedSinceCheckpoint;
     private long lastCheckpointNanos;
     private double lastPublishedMetric;
-    private long lastPublishedVersion;
+    private volatile long lastPublishedVersion; // read by other threads (status, drain)
 
     // Newest event timestamp trained (max over examples), and that value per published version: what a version
     // has "seen", for freshness measurements (event produced -> edge serving a student trained on it).
@@ -112,6 +112,7 @@ public final class TrainerLoop implements Runnable {
     private static final int VERSIONS_REMEMBERED = 10_000;
 
     private volatile long examplesTrained;
+    private volatile long examplesInLastPublished = -1;
     private volatile long softTrained;
     private volatile long labelledTrained;
     private volatile long deadLettered;
@@ -189,6 +190,11 @@ public final class TrainerLoop implements Runnable {
     public OptionalLong newestEventTrainedIn(long version) {
         Long t = newestEventPerVersion.get(version);
         return t == null ? OptionalLong.empty() : OptionalLong.of(t);
+    }
+
+    /** Examples in the parameters of the last version this loop published, -1 before its first publish. */
+    public long examplesInLastPublished() {
+        return examplesInLastPublished;
     }
 
     /** The last version published (by this loop or found on the topic at start), -1 if none. */
@@ -463,6 +469,7 @@ public final class TrainerLoop implements Runnable {
             return;
         }
         lastPublishedVersion = version;
+        examplesInLastPublished = examplesTrained; // after the version: a reader seeing these examples sees it too
         lastPublishedMetric = candidate;
         if (newestEventTrained >= 0) { // checkpoint() runs after trainPending(): the version holds all of it
             newestEventPerVersion.put(version, newestEventTrained);
