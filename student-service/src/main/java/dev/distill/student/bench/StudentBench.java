@@ -89,7 +89,7 @@ public final class StudentBench {
         }
 
         public static Options defaults() {
-            return new Options("mlp:784-128-10", 64, 3_000, 300, 10_000, 60_000, 200_000, new long[] {10_000, 200_000},
+            return new Options("mlp:784-128-10", 64, 3_000, 300, 40_000, 150_000, 200_000, new long[] {10_000, 200_000},
                     FashionMnist.DEFAULT_DIR);
         }
 
