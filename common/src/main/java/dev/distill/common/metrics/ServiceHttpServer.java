@@ -164,7 +164,8 @@ public final class ServiceHttpServer implements AutoCloseable {
         respond(ex, status, contentType, body.getBytes(StandardCharsets.UTF_8));
     }
 
-    private static void respond(HttpExchange ex, int status, String contentType, byte[] body) throws IOException {
+    /** Sends {@code body} with its content type and length; a HEAD request gets the headers only. */
+    public static void respond(HttpExchange ex, int status, String contentType, byte[] body) throws IOException {
         ex.getResponseHeaders().set("Content-Type", contentType);
         boolean head = "HEAD".equals(ex.getRequestMethod());
         ex.sendResponseHeaders(status, head ? -1 : body.length);

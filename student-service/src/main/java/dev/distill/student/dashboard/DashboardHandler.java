@@ -1,5 +1,7 @@
 package dev.distill.student.dashboard;
 
+import static dev.distill.common.metrics.ServiceHttpServer.respond;
+
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -7,7 +9,6 @@ import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpHandler;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
@@ -153,17 +154,6 @@ public final class DashboardHandler implements HttpHandler {
             return in.readAllBytes();
         } catch (IOException e) {
             throw new UncheckedIOException("cannot read the dashboard page " + PAGE_RESOURCE, e);
-        }
-    }
-
-    private static void respond(HttpExchange ex, int status, String contentType, byte[] body) throws IOException {
-        ex.getResponseHeaders().set("Content-Type", contentType);
-        boolean head = "HEAD".equals(ex.getRequestMethod());
-        ex.sendResponseHeaders(status, head ? -1 : body.length);
-        if (!head) {
-            try (OutputStream out = ex.getResponseBody()) {
-                out.write(body);
-            }
         }
     }
 }

@@ -1,11 +1,12 @@
 package dev.distill.student.fleet;
 
+import static dev.distill.common.metrics.ServiceHttpServer.respond;
+
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpHandler;
 import java.io.IOException;
-import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.Map;
@@ -58,16 +59,5 @@ public final class FleetHttpHandler implements HttpHandler {
             root.putNull("updatedAt");
         }
         return JSON.writeValueAsBytes(root);
-    }
-
-    private static void respond(HttpExchange ex, int status, String contentType, byte[] body) throws IOException {
-        ex.getResponseHeaders().set("Content-Type", contentType);
-        boolean head = "HEAD".equals(ex.getRequestMethod());
-        ex.sendResponseHeaders(status, head ? -1 : body.length);
-        if (!head) {
-            try (OutputStream out = ex.getResponseBody()) {
-                out.write(body);
-            }
-        }
     }
 }
