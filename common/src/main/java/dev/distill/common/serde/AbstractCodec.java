@@ -125,17 +125,26 @@ abstract class AbstractCodec<T> implements RecordCodec<T> {
     }
 
     static MalformedRecordException nonFinite(String what, String field, float[] values) {
-        for (int i = 0; i < values.length; i++) {
-            if (!Float.isFinite(values[i])) {
+        return nonFinite(what, field, values, 0, values.length);
+    }
+
+    /** The first non-finite value of {@code values[offset, offset + count)}, indexed from {@code offset}. */
+    static MalformedRecordException nonFinite(String what, String field, float[] values, int offset, int count) {
+        for (int i = 0; i < count; i++) {
+            if (!Float.isFinite(values[offset + i])) {
                 return new MalformedRecordException(Reason.NON_FINITE, what + ": " + field + "[" + i + "] is "
-                        + values[i] + "; values must be finite float32 (no NaN, no Infinity, |x| <= 3.4e38)");
+                        + values[offset + i] + "; values must be finite float32 (no NaN, no Infinity, |x| <= 3.4e38)");
             }
         }
         return null;
     }
 
     static void checkFinite(String what, String field, float[] values) {
-        MalformedRecordException e = nonFinite(what, field, values);
+        checkFinite(what, field, values, 0, values.length);
+    }
+
+    static void checkFinite(String what, String field, float[] values, int offset, int count) {
+        MalformedRecordException e = nonFinite(what, field, values, offset, count);
         if (e != null) {
             throw e;
         }

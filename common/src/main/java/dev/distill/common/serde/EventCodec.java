@@ -111,6 +111,28 @@ public final class EventCodec extends AbstractCodec<Event> {
 
     @Override
     Event decodeBinary(byte[] bytes) {
+        FrameHead head = readHead(bytes);
+        BinaryIn in = head.skipToFeatures();
+        float[] features = in.f32s(head.count(), "features");
+        in.end();
+        return build(head.id(), head.timestamp(), head.shape(), features);
+    }
+
+    /** A binary event frame's fields before its features, and its reader, left just after the id. */
+    private record FrameHead(long timestamp, String id, int[] shape, int count, BinaryIn in) {
+        String what() {
+            return WHAT + " " + id;
+        }
+
+        /** Moves the reader to the first feature, checking that all of them are there. */
+        BinaryIn skipToFeatures() {
+            in.align("padding before features");
+            in.need(4L * count, "features (shape " + Arrays.toString(shape) + ")");
+            return in;
+        }
+    }
+
+    private FrameHead readHead(byte[] bytes) {
         BinaryFrames.checkPreamble(bytes, BinaryFrames.KIND_EVENT, WHAT);
         BinaryIn in = new BinaryIn(bytes, BinaryFrames.PREAMBLE, WHAT);
         long timestamp = in.i64("timestamp");
@@ -123,13 +145,7 @@ public final class EventCodec extends AbstractCodec<Event> {
         }
         int[] shape = in.i32s(rank, "shape");
         String id = in.utf8(idLength, "id");
-        String what = WHAT + " " + id;
-        int count = checkedElementCount(what, shape);
-        in.align("padding before features");
-        in.need(4L * count, "features (shape " + Arrays.toString(shape) + ")");
-        float[] features = in.f32s(count, "features");
-        in.end();
-        return build(id, timestamp, shape, features);
+        return new FrameHead(timestamp, id, shape, checkedElementCount(WHAT + " " + id, shape), in);
     }
 
     /** What {@link #decodeInto} returns besides the features it wrote. */
@@ -177,43 +193,24 @@ public final class EventCodec extends AbstractCodec<Event> {
     }
 
     private Head decodeBinaryInto(byte[] bytes, float[] dst, int offset, int expected) {
-        BinaryFrames.checkPreamble(bytes, BinaryFrames.KIND_EVENT, WHAT);
-        BinaryIn in = new BinaryIn(bytes, BinaryFrames.PREAMBLE, WHAT);
-        long timestamp = in.i64("timestamp");
-        int idLength = in.u16("id length");
-        int rank = in.u8("rank");
-        in.zeros(1, "reserved byte");
-        if (rank < 1 || rank > Event.MAX_RANK) {
-            throw new MalformedRecordException(Reason.WRONG_SHAPE, WHAT + " binary frame: rank " + rank
-                    + " is outside 1.." + Event.MAX_RANK);
-        }
-        int[] shape = in.i32s(rank, "shape");
-        String id = in.utf8(idLength, "id");
+        FrameHead head = readHead(bytes);
+        String id = head.id();
         if (id.isBlank() || id.length() > Event.MAX_ID_LENGTH) {
             // the checks of Event's constructor, which this path does not call
             throw new MalformedRecordException(Reason.BAD_VALUE, id.isBlank() ? "event.id must be a non-blank string"
                     : "event.id is " + id.length() + " characters long; at most " + Event.MAX_ID_LENGTH + " allowed");
         }
-        String what = WHAT + " " + id;
-        int count = checkedElementCount(what, shape);
-        if (count != expected) {
+        String what = head.what();
+        if (head.count() != expected) {
             throw new MalformedRecordException(Reason.WRONG_SHAPE, what + ": expected " + expected
-                    + " features, got " + count + " (shape " + Arrays.toString(shape) + ")");
+                    + " features, got " + head.count() + " (shape " + Arrays.toString(head.shape()) + ")");
         }
-        in.align("padding before features");
-        in.need(4L * count, "features (shape " + Arrays.toString(shape) + ")");
-        in.f32sInto(dst, offset, count, "features");
+        BinaryIn in = head.skipToFeatures();
+        in.f32sInto(dst, offset, expected, "features");
         in.end();
-        if (timestamp < 0) {
-            throw new MalformedRecordException(Reason.BAD_VALUE, what + ": timestamp " + timestamp + " is negative");
-        }
-        for (int j = 0; j < count; j++) {
-            if (!Float.isFinite(dst[offset + j])) {
-                throw new MalformedRecordException(Reason.NON_FINITE, what + ": features[" + j + "] is "
-                        + dst[offset + j] + "; values must be finite float32 (no NaN, no Infinity, |x| <= 3.4e38)");
-            }
-        }
-        return new Head(id, timestamp);
+        checkTimestamp(what, head.timestamp());
+        checkFinite(what, "features", dst, offset, expected);
+        return new Head(id, head.timestamp());
     }
 
     private int checkedElementCount(String what, int[] shape) {
@@ -229,10 +226,14 @@ public final class EventCodec extends AbstractCodec<Event> {
 
     private Event build(String id, long timestamp, int[] shape, float[] features) {
         String what = WHAT + " " + id;
+        checkTimestamp(what, timestamp);
+        checkFinite(what, "features", features);
+        return new Event(id, timestamp, shape, features);
+    }
+
+    private static void checkTimestamp(String what, long timestamp) {
         if (timestamp < 0) {
             throw new MalformedRecordException(Reason.BAD_VALUE, what + ": timestamp " + timestamp + " is negative");
         }
-        checkFinite(what, "features", features);
-        return new Event(id, timestamp, shape, features);
     }
 }
