@@ -5,7 +5,11 @@ import dev.distill.common.data.FashionMnist;
 import dev.distill.common.data.LabelledImages;
 import dev.distill.common.data.Split;
 import dev.distill.common.metrics.MetricNames;
+import dev.distill.common.serde.Encoding;
 import dev.distill.deploy.local.LocalStack;
+import dev.distill.deploy.replay.FashionMnistReplay;
+import dev.distill.deploy.replay.ReplaySettings;
+import dev.distill.deploy.replay.ReplayStats;
 import dev.distill.edge.EdgeAgent;
 import dev.distill.student.StudentService;
 import dev.distill.student.pipeline.TrainerLoop;
@@ -88,16 +92,23 @@ public final class SoakBench {
         try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(producerProperties(config),
                     new ByteArraySerializer(), new ByteArraySerializer());
              ConsumerLag lag = new ConsumerLag(admin)) {
-            SoakReplay replay = new SoakReplay(images, producer, events, config.getString(DistillConfig.TOPIC_LABELS),
-                    clock, settings.eventsPerSecond(), settings.labelDelay().toMillis(), settings.labelFraction(),
-                    "soak" + Long.toString(clock.millis(), 36), everyNth, freshness::produced);
+            ReplaySettings stream = new ReplaySettings(Split.TRAIN, settings.eventsPerSecond(), 0, settings.duration(),
+                    settings.labelDelay(), settings.labelFraction(), Encoding.BINARY,
+                    "soak" + Long.toString(clock.millis(), 36), 1);
+            long[] eventCount = {0};
+            FashionMnistReplay replay = new FashionMnistReplay(images, stream, producer, events,
+                    config.getString(DistillConfig.TOPIC_LABELS), clock).endless().onEvent(timestamp -> {
+                        if (eventCount[0]++ % everyNth == 0) { // follow every n-th event for freshness
+                            freshness.produced(timestamp);
+                        }
+                    });
             watcher.scheduleWithFixedDelay(() -> freshness.observe(edge.isServing(), edge.servingVersion(),
                     clock.millis()), 0, WATCH_MILLIS, TimeUnit.MILLISECONDS);
 
             AtomicReference<Throwable> replayFailure = new AtomicReference<>();
             Thread sender = new Thread(() -> {
                 try {
-                    replay.run(settings.duration().toMillis());
+                    replay.run(stats -> { });
                 } catch (InterruptedException e) {
                     Thread.currentThread().interrupt();
                 } catch (RuntimeException | Error e) {
@@ -130,6 +141,7 @@ public final class SoakBench {
             Trend trend = Trend.of(samples, settings);
             out.print(trend.text());
             double elapsedS = (System.nanoTime() - startNanos) / 1e9;
+            ReplayStats sent = replay.stats();
             String line = String.format(Locale.ROOT, "soak-bench minutes=%.1f rss_start_mb=%.1f rss_end_mb=%.1f"
                             + " max_lag=%d"
                             + " freshness_p50_s=%s freshness_p99_s=%s rss_warm_mb=%.1f rss_max_after_warmup_mb=%.1f"
@@ -146,22 +158,22 @@ public final class SoakBench {
                     trend.rssMaxAfterWarmupMb(), trend.rssGrowthPct(), trend.rssFlat(), trend.outsideHeapGrowthPct(),
                     samples.get(0).heapCommittedMb(), last(samples).heapCommittedMb(), samples.get(0).heapAfterGcMb(),
                     last(samples).heapAfterGcMb(), samples.get(0).ndArrays(), last(samples).ndArrays(),
-                    replay.eventsSent(), replay.eventsSent() / Math.max(1e-9, elapsedS), trainer.examplesTrained(),
-                    freshness.versionsServed(), afterWarmup.size(), freshness.unresolved(), replay.sendErrors(),
+                    sent.eventsSent(), sent.eventsSent() / Math.max(1e-9, elapsedS), trainer.examplesTrained(),
+                    freshness.versionsServed(), afterWarmup.size(), freshness.unresolved(), sent.sendErrors(),
                     samples.size());
             out.println(line);
             return new Result(samples, trend.text(), line, trend.rssFlat());
         }
     }
 
-    private static SoakSample sample(double elapsedSeconds, SoakReplay replay, TrainerLoop trainer,
+    private static SoakSample sample(double elapsedSeconds, FashionMnistReplay replay, TrainerLoop trainer,
             StudentService student, EdgeAgent edge, ConsumerLag lag, String teacherGroup, List<String> teacherInputs,
             String joinGroup, List<String> joinInputs, FreshnessTracker freshness) {
         List<FreshnessTracker.Resolved> fresh = freshness.drainNew();
         Gauge trainerLag = student.registry().find(MetricNames.STUDENT_EXAMPLES_LAG.meterName()).gauge();
         return new SoakSample(elapsedSeconds, ProcessMemory.rssMb(), ProcessMemory.heapUsedMb(),
                 ProcessMemory.heapAfterGcMb(), ProcessMemory.heapCommittedMb(), NativeArrays.count(),
-                replay.eventsSent(), trainer.examplesTrained(),
+                replay.stats().eventsSent(), trainer.examplesTrained(),
                 lag.lag(teacherGroup, teacherInputs), lag.lag(joinGroup, joinInputs),
                 trainerLag == null ? -1 : (long) trainerLag.value(), trainer.lastPublishedVersion(),
                 edge.isServing() ? edge.servingVersion() : -1, FreshnessTracker.percentileSeconds(fresh, 50),

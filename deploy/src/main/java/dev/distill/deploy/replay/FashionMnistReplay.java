@@ -10,9 +10,11 @@ import dev.distill.common.serde.LabelCodec;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.util.ArrayDeque;
+import java.util.Objects;
 import java.util.Random;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
+import java.util.function.LongConsumer;
 import org.apache.kafka.clients.producer.Callback;
 import org.apache.kafka.clients.producer.Producer;
 import org.apache.kafka.clients.producer.ProducerRecord;
@@ -49,6 +51,8 @@ public final class FashionMnistReplay {
     private long startMillis;
     private long eventsDoneMillis;
     private volatile int firstDrifted = Integer.MAX_VALUE;
+    private boolean endless;
+    private LongConsumer eventSent = timestamp -> { };
 
     private record PendingLabel(String eventId, int label, long dueMillis) {}
 
@@ -62,6 +66,22 @@ public final class FashionMnistReplay {
         this.clock = clock;
     }
 
+    /**
+     * Starts over from the first image when the split is exhausted (the event index, and so the event id, keeps
+     * growing), until the event limit, the duration or {@link #stop()}: a steady stream for as long as a soak lasts.
+     * Call before {@link #run}.
+     */
+    public FashionMnistReplay endless() {
+        endless = true;
+        return this;
+    }
+
+    /** Called on the replay's thread with each event's timestamp once it is handed to the producer. */
+    public FashionMnistReplay onEvent(LongConsumer eventSent) {
+        this.eventSent = Objects.requireNonNull(eventSent, "eventSent");
+        return this;
+    }
+
     /** Asks a running {@link #run} to stop after the record in hand; safe from another thread. */
     public void stop() {
         stopRequested = true;
@@ -73,7 +93,8 @@ public final class FashionMnistReplay {
      */
     public ReplayStats run(Consumer<ReplayStats> progress) throws InterruptedException {
         startMillis = clock.millis();
-        int total = settings.maxEvents() > 0 ? Math.min(settings.maxEvents(), images.count()) : images.count();
+        int total = endless ? (settings.maxEvents() > 0 ? settings.maxEvents() : Integer.MAX_VALUE)
+                : settings.maxEvents() > 0 ? Math.min(settings.maxEvents(), images.count()) : images.count();
         firstDrifted = settings.firstDriftedIndex(images.count());
         if (settings.drifts()) {
             log.info("replay drifts ({}) from event {} on", settings.drift(), firstDrifted);
@@ -89,8 +110,10 @@ public final class FashionMnistReplay {
             long now = clock.millis();
             sendDueLabels(now);
             sendEvent(i, now);
+            eventSent.accept(now);
             if (labelDraw.nextDouble() < settings.labelFraction()) {
-                pending.addLast(new PendingLabel(settings.eventId(i), images.label(i), now + settings.labelDelay().toMillis()));
+                pending.addLast(new PendingLabel(settings.eventId(i), images.label(i % images.count()),
+                        now + settings.labelDelay().toMillis()));
             }
             if (now >= nextProgress) {
                 progress.accept(stats());
@@ -135,7 +158,7 @@ public final class FashionMnistReplay {
 
     private void sendEvent(int index, long now) {
         String id = settings.eventId(index);
-        float[] pixels = images.image(index);
+        float[] pixels = images.image(index % images.count());
         if (index >= firstDrifted) {
             pixels = settings.drift().apply(pixels, images.rows(), index);
         }

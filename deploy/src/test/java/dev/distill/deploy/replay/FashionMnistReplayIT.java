@@ -77,6 +77,40 @@ class FashionMnistReplayIT {
         }
     }
 
+    @Test
+    void endlessReplayStartsOverWithFreshIdsWhenTheSplitIsExhausted() throws Exception {
+        // Given three 2x2 images and an endless replay limited to 7 events
+        LabelledImages three = new LabelledImages(2, 2, new byte[] {0, 10, 20, 30, 40, 50, 60, 70, 80, 90, 100, 110},
+                new byte[] {1, 2, 3});
+        String events = kafka.uniqueTopic("events");
+        String labels = kafka.uniqueTopic("labels");
+        kafka.createTopic(events, 1);
+        kafka.createTopic(labels, 1);
+        ReplaySettings settings = new ReplaySettings(Split.TEST, 2000, 7, null, Duration.ZERO, 0, Encoding.BINARY,
+                "loop", 1);
+        List<Long> seen = new ArrayList<>();
+
+        // When it runs
+        ReplayStats stats;
+        try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(kafka.producerProps())) {
+            stats = new FashionMnistReplay(three, settings, producer, events, labels, Clock.systemUTC()).endless()
+                    .onEvent(seen::add).run(s -> { });
+        }
+
+        // Then the images repeat in order, every event has its own id, and the listener saw each one
+        assertThat(stats.eventsSent()).isEqualTo(7);
+        assertThat(seen).hasSize(7);
+        EventCodec codec = new EventCodec();
+        List<String> ids = new ArrayList<>();
+        for (ConsumerRecord<byte[], byte[]> r : readAll(events, 7)) {
+            Event e = codec.decode(r.value(), r.headers());
+            int index = Integer.parseInt(e.id().substring(e.id().lastIndexOf('-') + 1));
+            assertThat(e.features()).containsExactly(three.image(index % 3));
+            ids.add(e.id());
+        }
+        assertThat(ids).hasSize(7).doesNotHaveDuplicates();
+    }
+
     private static List<ConsumerRecord<byte[], byte[]>> readAll(String topic, int expected) {
         List<ConsumerRecord<byte[], byte[]>> out = new ArrayList<>();
         try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(kafka.consumerProps(topic + "-reader"))) {
