@@ -2,10 +2,7 @@ package dev.distill.deploy.bench;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.distill.deploy.DistillMain;
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
+import dev.distill.deploy.CliRun;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -30,23 +27,13 @@ class SoakBenchIT {
     @Test
     void soakSamplesEveryIntervalAndEndsWithTheFiguresLine() {
         // Given a fresh home, so a tiny teacher (mlp:784-32-10, one epoch) is trained in seconds
-        System.setProperty("distill.home", home.toString());
-        PrintStream old = System.out;
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        int code;
-        try {
-            System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
-            // When the stack soaks for a minute at 100 events/s, sampled every 10 s, checkpoints every 3 s
-            code = DistillMain.run("bench", "soak", "--duration", "60s", "--rate", "100", "--sample-every", "10s",
-                    "--warmup", "20s", "--label-delay", "2s", "--teacher-architecture", "mlp:784-32-10",
-                    "--teacher-epochs", "1", "-s", "student.checkpoint.every.examples=500",
-                    "-s", "student.checkpoint.every.ms=3000");
-        } finally {
-            System.setOut(old);
-            System.clearProperty("distill.home");
-        }
-        String printed = out.toString(StandardCharsets.UTF_8);
-        System.out.print(printed);
+        // When the stack soaks for a minute at 100 events/s, sampled every 10 s, checkpoints every 3 s
+        CliRun run = CliRun.inHome(home, "bench", "soak", "--duration", "60s", "--rate", "100",
+                "--sample-every", "10s", "--warmup", "20s", "--label-delay", "2s",
+                "--teacher-architecture", "mlp:784-32-10", "--teacher-epochs", "1",
+                "-s", "student.checkpoint.every.examples=500", "-s", "student.checkpoint.every.ms=3000");
+        int code = run.exitCode();
+        String printed = run.out();
 
         // Then there is a sample at t = 0, 10, ..., 60 s with a resident set and an NDArray count
         assertThat(code).isZero();

@@ -2,10 +2,7 @@ package dev.distill.deploy.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.distill.deploy.DistillMain;
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
+import dev.distill.deploy.CliRun;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.regex.Matcher;
@@ -21,24 +18,13 @@ class LocalCommandIT {
     @Test
     void localStackRunsTheWholeLoopFromEventsToAnEdgeAgentServingAPublishedStudent() {
         // Given a fresh home (no cached teacher) and a small teacher so that first-use training takes seconds
-        System.setProperty("distill.home", home.toString());
-        String printed;
-        int code;
-        PrintStream old = System.out;
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        try {
-            System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
-            // When the local stack replays 2000 events, all labelled half a second later
-            code = DistillMain.run("local", "--events", "2000", "--rate", "400", "--label-delay", "500ms",
-                    "--label-fraction", "1", "--drain", "15s", "--teacher-architecture", "mlp:784-32-10",
-                    "--teacher-epochs", "1", "-s", "student.checkpoint.every.examples=500",
-                    "-s", "student.checkpoint.every.ms=3000");
-        } finally {
-            System.setOut(old);
-            System.clearProperty("distill.home");
-        }
-        printed = out.toString(StandardCharsets.UTF_8);
-        System.out.print(printed);
+        // When the local stack replays 2000 events, all labelled half a second later
+        CliRun run = CliRun.inHome(home, "local", "--events", "2000", "--rate", "400", "--label-delay", "500ms",
+                "--label-fraction", "1", "--drain", "15s", "--teacher-architecture", "mlp:784-32-10",
+                "--teacher-epochs", "1", "-s", "student.checkpoint.every.examples=500",
+                "-s", "student.checkpoint.every.ms=3000");
+        int code = run.exitCode();
+        String printed = run.out();
 
         // Then the teacher was trained and cached, every event was scored, the student trained on the joined
         // stream and published, and the edge agent serves a published version

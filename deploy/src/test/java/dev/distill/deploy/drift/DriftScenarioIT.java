@@ -2,10 +2,7 @@ package dev.distill.deploy.drift;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.distill.deploy.DistillMain;
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
+import dev.distill.deploy.CliRun;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
@@ -28,25 +25,15 @@ class DriftScenarioIT {
     @Test
     void driftScenarioWarmStartsTheStudentDriftsTheStreamAndEndsWithTheDriftSummaryLine() {
         // Given a fresh home, a tiny teacher and a tiny student architecture (both trained on first use in seconds)
-        System.setProperty("distill.home", home.toString());
-        String printed;
-        int code;
-        PrintStream old = System.out;
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        try {
-            System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
-            // When the drift scenario replays 1600 events that drift from the 800th on
-            code = DistillMain.run("local", "--scenario", "drift", "--drift", "rotate", "--drift-at", "0.5",
-                    "--events", "1600", "--rate", "400", "--label-delay", "300ms", "--label-fraction", "0.5",
-                    "--drain", "150s", "--teacher-architecture", "mlp:784-32-10", "--teacher-epochs", "1",
-                    "--start-epochs", "1", "-s", "student.architecture=mlp:784-16-10",
-                    "-s", "student.checkpoint.every.examples=400", "-s", "student.checkpoint.every.ms=1500");
-        } finally {
-            System.setOut(old);
-            System.clearProperty("distill.home");
-        }
-        printed = out.toString(StandardCharsets.UTF_8);
-        System.out.print(printed);
+
+        // When the drift scenario replays 1600 events that drift from the 800th on
+        CliRun run = CliRun.inHome(home, "local", "--scenario", "drift", "--drift", "rotate", "--drift-at", "0.5",
+                "--events", "1600", "--rate", "400", "--label-delay", "300ms", "--label-fraction", "0.5",
+                "--drain", "150s", "--teacher-architecture", "mlp:784-32-10", "--teacher-epochs", "1",
+                "--start-epochs", "1", "-s", "student.architecture=mlp:784-16-10",
+                "-s", "student.checkpoint.every.examples=400", "-s", "student.checkpoint.every.ms=1500");
+        int code = run.exitCode();
+        String printed = run.out();
 
         // Then the starting student was trained offline and cached, the online student started from it, the stream
         // drifted half-way, and the run ended with the four-model table and the drift-summary line, last
