@@ -27,9 +27,14 @@ final class Checks {
     }
 
     static void finite(float[] values, String record, String field) {
-        for (int i = 0; i < values.length; i++) {
-            if (!Float.isFinite(values[i])) {
-                throw new IllegalArgumentException(record + "." + field + "[" + i + "] is " + values[i]
+        finite(values, 0, values.length, record, field);
+    }
+
+    /** As {@link #finite(float[], String, String)} over {@code values[offset, offset + count)}, indexed from offset. */
+    static void finite(float[] values, int offset, int count, String record, String field) {
+        for (int i = 0; i < count; i++) {
+            if (!Float.isFinite(values[offset + i])) {
+                throw new IllegalArgumentException(record + "." + field + "[" + i + "] is " + values[offset + i]
                         + "; values must be finite");
             }
         }

@@ -17,18 +17,28 @@ public record Event(String id, long timestamp, int[] shape, float[] features) {
     public static final int MAX_RANK = 8;
 
     public Event {
-        Checks.nonBlank(id, "event", "id", MAX_ID_LENGTH);
-        Checks.nonNegative(timestamp, "event " + id, "timestamp");
         Objects.requireNonNull(shape, "event.shape");
         Objects.requireNonNull(features, "event.features");
         shape = shape.clone();
         features = features.clone();
+        check(id, timestamp, shape, features, 0, features.length);
+    }
+
+    /**
+     * The constructor's checks, for a decoder that writes an event's features into an array of its own (a batch's
+     * input) instead of building an {@code Event}: the features are {@code values[offset, offset + count)}.
+     *
+     * @throws IllegalArgumentException as the constructor would, with the same message
+     */
+    public static void check(String id, long timestamp, int[] shape, float[] values, int offset, int count) {
+        Checks.nonBlank(id, "event", "id", MAX_ID_LENGTH);
+        Checks.nonNegative(timestamp, "event " + id, "timestamp");
         long elements = elementCount(shape);
-        if (features.length != elements) {
+        if (count != elements) {
             throw new IllegalArgumentException("event " + id + ": shape " + Arrays.toString(shape) + " needs "
-                    + elements + " features, got " + features.length);
+                    + elements + " features, got " + count);
         }
-        Checks.finite(features, "event " + id, "features");
+        Checks.finite(values, offset, count, "event " + id, "features");
     }
 
     /**

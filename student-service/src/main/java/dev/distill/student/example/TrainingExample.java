@@ -40,10 +40,20 @@ public record TrainingExample(String eventId, long eventTimestamp, int[] shape, 
         Objects.requireNonNull(shape, "shape");
         Objects.requireNonNull(features, "features");
         Objects.requireNonNull(teachers, "teachers");
-        // Event's constructor checks id, timestamp, shape and finiteness once, with its messages.
-        Event checked = new Event(eventId, eventTimestamp, shape, features);
-        shape = checked.shape();
-        features = checked.features();
+        shape = shape.clone();
+        features = features.clone();
+        // Event's checks of id, timestamp, shape and finiteness, with its messages
+        Event.check(eventId, eventTimestamp, shape, features, 0, features.length);
+        teachers = checkTeachersAndLabel(eventId, teachers, label, labelTimestamp, kind);
+    }
+
+    /**
+     * The constructor's checks of everything but the event (teachers, label, kind), for a decoder that does not build
+     * the example; returns the teachers as an unmodifiable copy.
+     */
+    static List<TeacherOutput> checkTeachersAndLabel(String eventId, List<TeacherOutput> teachers, int label,
+                                                     long labelTimestamp, Kind kind) {
+        Objects.requireNonNull(kind, "kind");
         teachers = List.copyOf(teachers);
         if (teachers.size() > MAX_TEACHERS) {
             throw new IllegalArgumentException("example " + eventId + ": " + teachers.size() + " teachers, at most "
@@ -80,6 +90,7 @@ public record TrainingExample(String eventId, long eventTimestamp, int[] shape, 
             }
             default -> throw new IllegalArgumentException("unknown kind " + kind);
         }
+        return teachers;
     }
 
     public static TrainingExample soft(Event event, List<TeacherOutput> teachers) {

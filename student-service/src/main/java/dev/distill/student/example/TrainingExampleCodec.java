@@ -11,8 +11,10 @@ import java.nio.CharBuffer;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Supplier;
 import org.apache.kafka.common.serialization.Deserializer;
 import org.apache.kafka.common.serialization.Serde;
 import org.apache.kafka.common.serialization.Serdes;
@@ -99,8 +101,49 @@ public final class TrainingExampleCodec implements Serializer<TrainingExample>, 
      * @throws MalformedRecordException for anything that is not a complete, valid version-1 frame
      */
     public TrainingExample decode(byte[] bytes) {
+        return guarded(() -> {
+            Frame f = readFrame(bytes, null, 0, -1);
+            return new TrainingExample(f.eventId(), f.eventTimestamp(), f.shape(), f.features(), f.teachers(),
+                    f.label(), f.labelTimestamp(), f.kind());
+        });
+    }
+
+    /** An example without its features: what {@link #decodeInto} returns besides the features it wrote. */
+    public record Head(String eventId, long eventTimestamp, List<TeacherOutput> teachers, int label,
+                       long labelTimestamp, TrainingExample.Kind kind) {
+        public boolean hasLabel() {
+            return kind == TrainingExample.Kind.LABELLED;
+        }
+    }
+
+    /**
+     * Decodes an example whose features must number exactly {@code count}, writing them straight into
+     * {@code dst[offset, offset + count)} instead of a new array: the trainer decodes into its batch, with one copy
+     * of the features where {@link #decode} makes three. Validates exactly as {@code decode} does, and throws only
+     * {@link MalformedRecordException} ({@code WRONG_SHAPE} for another count); on a failure
+     * {@code dst[offset, offset + count)} may hold part of the values and must be treated as garbage.
+     *
+     * @throws IndexOutOfBoundsException if {@code dst} has no room for {@code count} values at {@code offset} (a
+     *                                   caller error, not a record error)
+     */
+    public Head decodeInto(byte[] bytes, float[] dst, int offset, int count) {
+        if (offset < 0 || count < 0 || offset > dst.length - count) {
+            throw new IndexOutOfBoundsException("no room for " + count + " features at " + offset + " in an array of "
+                    + dst.length);
+        }
+        return guarded(() -> {
+            Frame f = readFrame(bytes, dst, offset, count);
+            Event.check(f.eventId(), f.eventTimestamp(), f.shape(), dst, offset, count);
+            List<TeacherOutput> teachers = TrainingExample.checkTeachersAndLabel(f.eventId(), f.teachers(),
+                    f.label(), f.labelTimestamp(), f.kind());
+            return new Head(f.eventId(), f.eventTimestamp(), teachers, f.label(), f.labelTimestamp(), f.kind());
+        });
+    }
+
+    /** Runs a decode so that it throws only {@link MalformedRecordException}, whatever the bytes. */
+    private static <T> T guarded(Supplier<T> decode) {
         try {
-            return decodeChecked(bytes);
+            return decode.get();
         } catch (MalformedRecordException e) {
             throw e;
         } catch (IllegalArgumentException e) {
@@ -111,7 +154,15 @@ public final class TrainingExampleCodec implements Serializer<TrainingExample>, 
         }
     }
 
-    private TrainingExample decodeChecked(byte[] bytes) {
+    /** A frame's fields; {@code features} is null when they were written into the caller's array. */
+    private record Frame(String eventId, long eventTimestamp, int[] shape, float[] features,
+                         List<TeacherOutput> teachers, int label, long labelTimestamp, TrainingExample.Kind kind) {}
+
+    /**
+     * Reads a frame; the features go to a new array when {@code dst} is null, else into {@code dst} at
+     * {@code offset}, after checking that the shape holds exactly {@code expected} of them.
+     */
+    private Frame readFrame(byte[] bytes, float[] dst, int offset, int expected) {
         if (bytes == null || bytes.length == 0) {
             throw new MalformedRecordException(Reason.EMPTY, WHAT + " has no value");
         }
@@ -158,7 +209,15 @@ public final class TrainingExampleCodec implements Serializer<TrainingExample>, 
         }
         String id = in.utf8(idLength, "event id");
         in.align("padding before features");
-        float[] features = in.f32s((int) count, "features");
+        float[] features = null;
+        if (dst == null) {
+            features = in.f32s((int) count, "features");
+        } else if (count != expected) {
+            throw new MalformedRecordException(Reason.WRONG_SHAPE, WHAT + " " + id + ": expected " + expected
+                    + " features, got " + count + " (shape " + Arrays.toString(shape) + ")");
+        } else {
+            in.f32sInto(dst, offset, expected, "features");
+        }
         List<TeacherOutput> teachers = new ArrayList<>(teacherCount);
         for (int t = 0; t < teacherCount; t++) {
             int teacherLength = in.u16("teacher id length");
@@ -176,7 +235,7 @@ public final class TrainingExampleCodec implements Serializer<TrainingExample>, 
             teachers.add(new TeacherOutput(teacher, version, weight, logits));
         }
         in.end();
-        return new TrainingExample(id, eventTimestamp, shape, features, teachers, label, labelTimestamp, kind);
+        return new Frame(id, eventTimestamp, shape, features, teachers, label, labelTimestamp, kind);
     }
 
     static int align(int offset) {

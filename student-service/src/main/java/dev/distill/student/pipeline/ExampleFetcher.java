@@ -3,7 +3,6 @@ package dev.distill.student.pipeline;
 import dev.distill.common.kafka.DeadLetterPublisher;
 import dev.distill.common.serde.MalformedRecordException;
 import dev.distill.student.example.TeacherOutput;
-import dev.distill.student.example.TrainingExample;
 import dev.distill.student.example.TrainingExampleCodec;
 import dev.distill.student.training.Batch;
 import dev.distill.student.training.TeacherEnsemble;
@@ -51,7 +50,7 @@ final class ExampleFetcher implements Runnable {
     private final List<TopicPartition> partitions;
     private final Map<TopicPartition, Integer> index = new HashMap<>();
     private final TrainingExampleCodec codec = new TrainingExampleCodec();
-    private final BiFunction<TrainingExample, ConsumerRecord<byte[], byte[]>, TrainingExample> check;
+    private final BiFunction<TrainingExampleCodec.Head, ConsumerRecord<byte[], byte[]>, TrainingExampleCodec.Head> check;
     private final DeadLetterPublisher deadLetters;
     private final int batchSize;
     private final int sampleSize;
@@ -80,10 +79,11 @@ final class ExampleFetcher implements Runnable {
 
     /**
      * @param start the consumer's position per partition (in {@code partitions} order) when this thread takes over
-     * @param check validates a decoded example against its record, throwing {@link MalformedRecordException}
+     * @param check validates a decoded example (its features, {@code sampleSize} of them, are checked already)
+     *              against its record, throwing {@link MalformedRecordException}
      */
     ExampleFetcher(Consumer<byte[], byte[]> consumer, List<TopicPartition> partitions, long[] start,
-                   BiFunction<TrainingExample, ConsumerRecord<byte[], byte[]>, TrainingExample> check,
+                   BiFunction<TrainingExampleCodec.Head, ConsumerRecord<byte[], byte[]>, TrainingExampleCodec.Head> check,
                    DeadLetterPublisher deadLetters, int batchSize, int sampleSize, int classes, float temperature,
                    String threadName) {
         this.consumer = consumer;
@@ -196,18 +196,18 @@ final class ExampleFetcher implements Runnable {
             positions[at] = r.offset() + 1;
         }
         moved = true;
-        TrainingExample e;
+        int i = rows;
+        TrainingExampleCodec.Head e;
         try {
-            e = check.apply(codec.decode(r.value()), r);
+            // the features go straight into the batch; a rejected record's partial row is overwritten by the next
+            e = check.apply(codec.decodeInto(r.value(), features, i * sampleSize, sampleSize), r);
         } catch (MalformedRecordException ex) {
             deadLetters.publish(r, ex);
             dead++;
             return;
         }
-        int i = rows;
-        e.copyFeaturesInto(features, i * sampleSize);
         teacherTop[i] = -1;
-        hasSoft[i] = softTarget(e, temperature, classes, soft, i * classes);
+        hasSoft[i] = softTarget(e.teachers(), temperature, classes, soft, i * classes);
         if (hasSoft[i]) {
             int best = 0;
             for (int c = 1; c < classes; c++) {
@@ -227,13 +227,12 @@ final class ExampleFetcher implements Runnable {
     }
 
     /**
-     * The combined soft target of {@code e} into {@code out[at, at + classes)}: as {@link TeacherEnsemble#combine}
+     * The combined soft target of an example's {@code teachers} into {@code out[at, at + classes)}: as {@link TeacherEnsemble#combine}
      * with the example's own weights (default 0), with the same arithmetic for the usual single teacher but without
      * building the ensemble and its maps per example. Returns false (row untouched but zeroed) when no teacher with a
      * positive weight is present.
      */
-    static boolean softTarget(TrainingExample e, float temperature, int classes, float[] out, int at) {
-        List<TeacherOutput> teachers = e.teachers();
+    static boolean softTarget(List<TeacherOutput> teachers, float temperature, int classes, float[] out, int at) {
         if (teachers.size() == 1) {
             TeacherOutput t = teachers.get(0);
             double w = t.weight();

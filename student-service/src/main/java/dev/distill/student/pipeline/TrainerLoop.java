@@ -5,9 +5,8 @@ import dev.distill.common.kafka.DeadLetterPublisher;
 import dev.distill.common.serde.MalformedRecordException;
 import dev.distill.common.serde.MalformedRecordException.Reason;
 import dev.distill.student.config.StudentServiceConfig;
-import dev.distill.student.config.StudentServiceConfig.GateMetric;
 import dev.distill.student.example.TeacherOutput;
-import dev.distill.student.example.TrainingExample;
+import dev.distill.student.example.TrainingExampleCodec;
 import dev.distill.student.metrics.TrainerMetrics;
 import dev.distill.student.training.Batch;
 import dev.distill.student.training.CheckpointStore;
@@ -26,21 +25,15 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.TreeMap;
-import java.util.concurrent.ConcurrentSkipListMap;
 import org.apache.kafka.clients.consumer.Consumer;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.PartitionInfo;
 import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.errors.AuthorizationException;
-import org.apache.kafka.common.errors.OutOfOrderSequenceException;
-import org.apache.kafka.common.errors.ProducerFencedException;
 import org.apache.kafka.common.errors.WakeupException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -49,16 +42,18 @@ import org.slf4j.LoggerFactory;
  * The online trainer: reads the examples topic with a plain {@code read_committed} consumer that is
  * {@code assign}ed every partition (no group: positions live in the trainer's checkpoints, as Flink keeps source
  * offsets in its snapshots), scores each labelled example before training on it (prequential test-then-train),
- * trains in batches, and every {@code student.checkpoint.every.examples} or {@code .ms} writes a checkpoint
- * (parameters, optimiser state, the next offset per partition, counts), appends the trained offset ranges to the
- * {@link TrainingLedger} and offers the checkpoint to the {@link PublishGate}.
+ * trains in batches, and every {@code student.checkpoint.every.examples} or {@code .ms} captures a checkpoint
+ * (parameters, optimiser state, the next offset per partition, counts) and hands it to the {@link CheckpointWriter},
+ * which saves it, appends the trained offset ranges to the {@link TrainingLedger} and offers it to the
+ * {@link PublishGate} on its own thread.
  *
  * <p>A restart resumes from the latest checkpoint and replays from its offsets: the examples trained after it are
  * trained again on the restored parameters, so each example is in the parameters exactly once. Undecodable or
  * ill-shaped examples go to the dead-letter topic and are counted; they never stop the loop.
  *
- * <p>Two threads: an {@link ExampleFetcher} polls, decodes and packs batches (soft targets folded in) ahead of the
- * training thread, which only steps, scores and checkpoints, so fetching and decoding overlap the steps. Each batch
+ * <p>Three threads: an {@link ExampleFetcher} polls, decodes and packs batches (soft targets folded in) ahead of the
+ * training thread, which only steps, scores and captures checkpoints, so fetching and decoding overlap the steps, as
+ * do saving and publishing. Each batch
  * carries the positions just after its last record; a checkpoint stores those of the last batch trained. The
  * prequential score of a labelled example comes from the training step's own forward pass (parameters from before
  * the step), not from a second forward. {@link #run()} on one thread (it owns the student, and the consumer
@@ -86,7 +81,6 @@ public final class TrainerLoop implements Runnable {
     private final TrainerMetrics metrics;
     private final PrequentialStats stats;
     private final CheckpointStore store;
-    private final PublishGate gate;
     private final StudentConfig studentConfig;
     private final int batchSize;
     private final int classes;
@@ -102,21 +96,17 @@ public final class TrainerLoop implements Runnable {
     private Map<TopicPartition, Long> checkpointed = new HashMap<>();
     private long trainedSinceCheckpoint;
     private long lastCheckpointNanos;
-    private double lastPublishedMetric;
-    private volatile long lastPublishedVersion; // read by other threads (status, drain)
+    private final double publishedMetricAtStart;
+    private volatile CheckpointWriter writer; // from init(); read by status readers
 
-    // Newest event timestamp trained (max over examples), and that value per published version: what a version
-    // has "seen", for freshness measurements (event produced -> edge serving a student trained on it).
+    // Newest event timestamp trained (max over examples): what a version has "seen", for freshness measurements
+    // (event produced -> edge serving a student trained on it).
     private long newestEventTrained = -1;
-    private final ConcurrentSkipListMap<Long, Long> newestEventPerVersion = new ConcurrentSkipListMap<>();
-    private static final int VERSIONS_REMEMBERED = 10_000;
 
     private volatile long examplesTrained;
-    private volatile long examplesInLastPublished = -1;
     private volatile long softTrained;
     private volatile long labelledTrained;
     private volatile long deadLettered;
-    private volatile long checkpoints;
     private volatile long lastPollNanos;
     private volatile boolean polling;
     private volatile boolean stopping;
@@ -138,13 +128,11 @@ public final class TrainerLoop implements Runnable {
         this.metrics = Objects.requireNonNull(metrics, "metrics");
         this.stats = metrics.stats();
         this.store = new CheckpointStore(config.checkpointDir(), config.checkpointKeep());
-        this.gate = new PublishGate(config.gateEpsilon(), config.gateMinLabels());
         this.studentConfig = config.studentConfig();
         this.batchSize = studentConfig.batchSize();
         this.classes = studentConfig.parsedArchitecture().numClasses();
         this.sampleSize = studentConfig.parsedArchitecture().sampleSize();
-        this.lastPublishedMetric = publishedMetric;
-        this.lastPublishedVersion = publisher == null ? -1 : publisher.lastVersion();
+        this.publishedMetricAtStart = publishedMetric;
         if (classes != config.modelNumClasses() || sampleSize != config.modelInputSize()) {
             throw new IllegalArgumentException("student.architecture " + studentConfig.architecture() + " takes "
                     + sampleSize + " features and gives " + classes + " classes, but model.input.shape/"
@@ -179,7 +167,8 @@ public final class TrainerLoop implements Runnable {
 
     /** Checkpoints written by this loop since it started. */
     public long checkpointsWritten() {
-        return checkpoints;
+        CheckpointWriter w = writer;
+        return w == null ? 0 : w.checkpointsWritten();
     }
 
     /**
@@ -188,18 +177,23 @@ public final class TrainerLoop implements Runnable {
      * kept); empty otherwise.
      */
     public OptionalLong newestEventTrainedIn(long version) {
-        Long t = newestEventPerVersion.get(version);
-        return t == null ? OptionalLong.empty() : OptionalLong.of(t);
+        CheckpointWriter w = writer;
+        return w == null ? OptionalLong.empty() : w.newestEventTrainedIn(version);
     }
 
     /** Examples in the parameters of the last version this loop published, -1 before its first publish. */
     public long examplesInLastPublished() {
-        return examplesInLastPublished;
+        CheckpointWriter w = writer;
+        return w == null ? -1 : w.examplesInLastPublished();
     }
 
     /** The last version published (by this loop or found on the topic at start), -1 if none. */
     public long lastPublishedVersion() {
-        return lastPublishedVersion;
+        CheckpointWriter w = writer;
+        if (w != null) {
+            return w.lastPublishedVersion();
+        }
+        return publisher == null ? -1 : publisher.lastVersion();
     }
 
     @Override
@@ -215,6 +209,7 @@ public final class TrainerLoop implements Runnable {
             if (trainedSinceCheckpoint > 0) {
                 checkpoint();
             }
+            writer.awaitIdle();
             LOG.info("trainer stopped after {} examples ({} soft, {} labelled), {} dead letters", examplesTrained,
                     softTrained, labelledTrained, deadLettered);
         } catch (WakeupException e) {
@@ -234,6 +229,9 @@ public final class TrainerLoop implements Runnable {
                     LOG.debug("stopping the fetcher after a failure: {}", e.toString());
                 }
             }
+            if (writer != null) {
+                writer.close(); // lets the checkpoint in hand be saved (and published) first
+            }
             if (student != null) {
                 student.close();
             }
@@ -241,7 +239,7 @@ public final class TrainerLoop implements Runnable {
         }
     }
 
-    private void init() {
+    private void init() throws InterruptedException {
         String topic = config.examplesTopic();
         List<PartitionInfo> infos = List.of();
         while (infos.isEmpty() && !stopping) {
@@ -251,6 +249,8 @@ public final class TrainerLoop implements Runnable {
                 .sorted((a, b) -> Integer.compare(a.partition(), b.partition())).toList();
         consumer.assign(partitions);
         ledger = new TrainingLedger(config.checkpointDir());
+        long publishedVersion = publisher == null ? -1 : publisher.lastVersion();
+        double publishedMetric = publishedMetricAtStart;
         Optional<StudentCheckpoint> latest = store.loadLatest();
         if (latest.isPresent()) {
             StudentCheckpoint c = latest.get();
@@ -260,9 +260,9 @@ public final class TrainerLoop implements Runnable {
             softTrained = longMeta(meta, META_SOFT, 0);
             labelledTrained = longMeta(meta, META_LABELLED, 0);
             deadLettered = longMeta(meta, META_DEAD, 0);
-            lastPublishedVersion = Math.max(lastPublishedVersion, longMeta(meta, META_PUBLISHED_VERSION, -1));
-            if (Double.isNaN(lastPublishedMetric) && meta.containsKey(META_PUBLISHED_METRIC)) {
-                lastPublishedMetric = Double.parseDouble(meta.get(META_PUBLISHED_METRIC));
+            publishedVersion = Math.max(publishedVersion, longMeta(meta, META_PUBLISHED_VERSION, -1));
+            if (Double.isNaN(publishedMetric) && meta.containsKey(META_PUBLISHED_METRIC)) {
+                publishedMetric = Double.parseDouble(meta.get(META_PUBLISHED_METRIC));
             }
             for (TopicPartition tp : partitions) {
                 Long offset = c.offsets().get(tp.toString());
@@ -294,7 +294,8 @@ public final class TrainerLoop implements Runnable {
             checkpointed.put(tp, trainedPositions[i]);
         }
         topBefore = new int[batchSize];
-        metrics.lastPublishedVersion(lastPublishedVersion);
+        writer = new CheckpointWriter(config, store, ledger, publisher, metrics, publishedVersion, publishedMetric);
+        metrics.lastPublishedVersion(publishedVersion);
         lastCheckpointNanos = System.nanoTime();
         lastPollNanos = System.nanoTime();
         fetcher = new ExampleFetcher(consumer, partitions, trainedPositions, this::check, deadLetters, batchSize,
@@ -322,6 +323,7 @@ public final class TrainerLoop implements Runnable {
     }
 
     private void step() throws InterruptedException {
+        writer.rethrowFailure();
         ExampleFetcher.Prepared p = fetcher.next(POLL);
         if (p != null) {
             train(p);
@@ -338,12 +340,8 @@ public final class TrainerLoop implements Runnable {
         }
     }
 
-    /** Runs on the fetcher's thread: reads only final fields. */
-    private TrainingExample check(TrainingExample e, ConsumerRecord<byte[], byte[]> r) {
-        if (e.featureCount() != sampleSize) {
-            throw new MalformedRecordException(Reason.WRONG_SHAPE, where(r) + ": expected " + sampleSize
-                    + " features for " + studentConfig.architecture() + ", got " + e.featureCount());
-        }
+    /** Runs on the fetcher's thread: reads only final fields. The codec has checked the feature count. */
+    private TrainingExampleCodec.Head check(TrainingExampleCodec.Head e, ConsumerRecord<byte[], byte[]> r) {
         for (TeacherOutput t : e.teachers()) {
             if (t.numClasses() != classes) {
                 throw new MalformedRecordException(Reason.WRONG_SHAPE, where(r) + ": teacher " + t.teacherId()
@@ -397,8 +395,8 @@ public final class TrainerLoop implements Runnable {
         metrics.examples(n - labelled, labelled);
     }
 
-    private void checkpoint() {
-        long t0 = System.nanoTime();
+    /** Captures a checkpoint of what was trained and hands it to the writer (which saves and maybe publishes it). */
+    private void checkpoint() throws InterruptedException {        writer.awaitIdle(); // the previous one's publish decides the published version and metric recorded below
         Map<TopicPartition, Long> positions = new LinkedHashMap<>();
         Map<String, Long> offsets = new TreeMap<>();
         for (int i = 0; i < partitions.size(); i++) {
@@ -412,80 +410,21 @@ public final class TrainerLoop implements Runnable {
         meta.put(META_SOFT, Long.toString(softTrained));
         meta.put(META_LABELLED, Long.toString(labelledTrained));
         meta.put(META_DEAD, Long.toString(deadLettered));
-        meta.put(META_PUBLISHED_VERSION, Long.toString(lastPublishedVersion));
-        if (!Double.isNaN(lastPublishedMetric)) {
-            meta.put(META_PUBLISHED_METRIC, Double.toString(lastPublishedMetric));
+        meta.put(META_PUBLISHED_VERSION, Long.toString(writer.lastPublishedVersion()));
+        if (!Double.isNaN(writer.lastPublishedMetric())) {
+            meta.put(META_PUBLISHED_METRIC, Double.toString(writer.lastPublishedMetric()));
         }
         checkpointed.forEach((tp, from) -> meta.put(META_LEDGER_FROM + tp.partition(), Long.toString(from)));
         StudentCheckpoint c = student.checkpoint(offsets, meta);
-        store.save(c);
         List<TrainingLedger.Range> ranges = new ArrayList<>();
         positions.forEach((tp, to) -> ranges.add(
                 new TrainingLedger.Range(tp.partition(), checkpointed.get(tp), to, c.step())));
-        ledger.append(ranges);
-        long elapsed = System.nanoTime() - lastCheckpointNanos;
-        metrics.checkpointSaved(System.nanoTime() - t0);
-        LOG.info(String.format(Locale.ROOT, "checkpoint at step %d: %d examples in total, %d since the last "
-                        + "(%.0f examples/s), offsets %s", c.step(), examplesTrained, trainedSinceCheckpoint,
-                trainedSinceCheckpoint / Math.max(1e-9, elapsed / 1e9), offsets));
+        long now = System.nanoTime();
+        writer.submit(new CheckpointWriter.Job(c, ranges, stats.snapshot(), examplesTrained, newestEventTrained,
+                trainedSinceCheckpoint, now - lastCheckpointNanos));
         checkpointed = new HashMap<>(positions);
         trainedSinceCheckpoint = 0;
-        lastCheckpointNanos = System.nanoTime();
-        checkpoints++;
-        considerPublishing(c);
-    }
-
-    private void considerPublishing(StudentCheckpoint c) {
-        if (publisher == null) {
-            return;
-        }
-        PrequentialStats.Snapshot s = stats.snapshot();
-        double candidate = config.gateMetric() == GateMetric.ACCURACY ? s.studentAccuracy() : s.agreement();
-        if (!gate.passes(candidate, s.windowExamples(), lastPublishedMetric)) {
-            metrics.heldBack();
-            LOG.info("checkpoint at step {} held back: {} {} over {} labels, last published {} (epsilon {})",
-                    c.step(), config.gateMetric().name().toLowerCase(Locale.ROOT), candidate, s.windowExamples(),
-                    lastPublishedMetric, config.gateEpsilon());
-            return;
-        }
-        long version = Math.max(lastPublishedVersion, publisher.lastVersion()) + 1;
-        Map<String, Double> m = new TreeMap<>();
-        putFinite(m, "accuracy", s.studentAccuracy());
-        putFinite(m, "teacher_accuracy", s.teacherAccuracy());
-        putFinite(m, "agreement", s.agreement());
-        putFinite(m, "loss_soft", s.softLoss());
-        putFinite(m, "loss_hard", s.hardLoss());
-        putFinite(m, "window_labels", s.windowExamples());
-        putFinite(m, "examples", examplesTrained);
-        putFinite(m, "step", c.step());
-        byte[] artifact = c.parameters();
-        try {
-            publisher.publish(version, c.architecture(), m, artifact, config.rolloutPercent());
-        } catch (ProducerFencedException | OutOfOrderSequenceException | AuthorizationException e) {
-            throw e; // another trainer took over this model, or we may not write: stop
-        } catch (KafkaException | IllegalArgumentException e) {
-            LOG.warn("publishing {} v{} failed; the next checkpoint tries again: {}", config.modelName(), version,
-                    e.toString());
-            return;
-        }
-        lastPublishedVersion = version;
-        examplesInLastPublished = examplesTrained; // after the version: a reader seeing these examples sees it too
-        lastPublishedMetric = candidate;
-        if (newestEventTrained >= 0) { // checkpoint() runs after trainPending(): the version holds all of it
-            newestEventPerVersion.put(version, newestEventTrained);
-            if (newestEventPerVersion.size() > VERSIONS_REMEMBERED) {
-                newestEventPerVersion.pollFirstEntry();
-            }
-        }
-        metrics.published(version, artifact.length);
-        LOG.info("published {} v{} (step {}, {} {} over {} labels, {} bytes)", config.modelName(), version, c.step(),
-                config.gateMetric().name().toLowerCase(Locale.ROOT), candidate, s.windowExamples(), artifact.length);
-    }
-
-    private static void putFinite(Map<String, Double> m, String key, double value) {
-        if (Double.isFinite(value)) {
-            m.put(key, value);
-        }
+        lastCheckpointNanos = now;
     }
 
     private static long longMeta(Map<String, String> meta, String key, long absent) {

@@ -10,6 +10,7 @@ import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
 import java.util.Map;
 import java.util.TreeMap;
 
@@ -178,11 +179,12 @@ public final class NamedAdam implements AutoCloseable {
         states.putAll(loaded);
     }
 
+    // Big-endian raw bits, as DataOutputStream.writeInt would write them one by one, in one bulk copy.
     private static void writeFloats(DataOutputStream out, float[] values) throws IOException {
         out.writeInt(values.length);
-        for (float v : values) {
-            out.writeInt(Float.floatToRawIntBits(v));
-        }
+        ByteBuffer bytes = ByteBuffer.allocate(values.length * Float.BYTES);
+        bytes.asFloatBuffer().put(values);
+        out.write(bytes.array());
     }
 
     private static float[] readFloats(DataInputStream in) throws IOException {
@@ -190,10 +192,10 @@ public final class NamedAdam implements AutoCloseable {
         if (n < 0 || n > in.available() / Float.BYTES) {
             throw new IOException("array length " + n + " exceeds the remaining bytes");
         }
+        byte[] bytes = new byte[n * Float.BYTES];
+        in.readFully(bytes);
         float[] values = new float[n];
-        for (int i = 0; i < n; i++) {
-            values[i] = Float.intBitsToFloat(in.readInt());
-        }
+        ByteBuffer.wrap(bytes).asFloatBuffer().get(values);
         return values;
     }
 

@@ -154,6 +154,80 @@ class TrainingExampleCodecTest {
     }
 
     @Test
+    void decodeIntoWritesTheFeaturesIntoTheCallersRowAndKeepsTheRest() {
+        // Given a labelled example and a batch buffer with room for three rows
+        TrainingExample labelled = TrainingExample.labelled(EVENT, List.of(TEACHER_A, TEACHER_B),
+                new Label(2, 1_700_000_005_000L));
+        float[] batch = new float[3 * 6];
+        java.util.Arrays.fill(batch, 7f);
+
+        // When it is decoded into the second row
+        TrainingExampleCodec.Head head = codec.decodeInto(codec.encode(labelled), batch, 6, 6);
+
+        // Then the row holds its features, the other rows are untouched, and the head carries everything else
+        assertThat(java.util.Arrays.copyOfRange(batch, 6, 12)).containsExactly(EVENT.features());
+        assertThat(java.util.Arrays.copyOfRange(batch, 0, 6)).containsOnly(7f);
+        assertThat(java.util.Arrays.copyOfRange(batch, 12, 18)).containsOnly(7f);
+        assertThat(head).isEqualTo(new TrainingExampleCodec.Head(labelled.eventId(), labelled.eventTimestamp(),
+                labelled.teachers(), 2, 1_700_000_005_000L, TrainingExample.Kind.LABELLED));
+        assertThat(head.hasLabel()).isTrue();
+    }
+
+    @Test
+    void decodeIntoRejectsAnotherFeatureCountAsWrongShape() {
+        byte[] bytes = codec.encode(TrainingExample.soft(EVENT, List.of(TEACHER_A)));
+
+        Throwable thrown = catchThrowable(() -> codec.decodeInto(bytes, new float[8], 0, 8));
+
+        assertThat(thrown).isInstanceOf(MalformedRecordException.class).hasMessageContaining("expected 8 features, got 6");
+        assertThat(((MalformedRecordException) thrown).reason()).isEqualTo(MalformedRecordException.Reason.WRONG_SHAPE);
+    }
+
+    @Test
+    void decodeIntoAcceptsAndRejectsExactlyWhatDecodeDoesWithTheSameReasonAndMessage() {
+        // Given valid frames of both kinds, mutated at random bytes (and a few semantic mutations: NaN, bad label)
+        Random random = new Random(7);
+        byte[][] valid = {
+                codec.encode(TrainingExample.soft(EVENT, List.of(TEACHER_A, TEACHER_B))),
+                codec.encode(TrainingExample.labelled(EVENT, List.of(TEACHER_A), new Label(1, 5L))),
+                codec.encode(TrainingExample.labelled(EVENT, List.of(), new Label(0, 5L)))};
+        int rejected = 0;
+        for (int i = 0; i < 6_000; i++) {
+            byte[] bytes = valid[i % valid.length].clone();
+            for (int flips = i < 30 ? 0 : 1 + random.nextInt(3); flips > 0; flips--) {
+                bytes[random.nextInt(bytes.length)] = (byte) random.nextInt(256);
+            }
+
+            // When both decode it
+            Throwable byDecode = catchThrowable(() -> codec.decode(bytes));
+            float[] row = new float[6];
+            Throwable byDecodeInto = catchThrowable(() -> codec.decodeInto(bytes, row, 0, 6));
+
+            // Then they agree on the outcome (a different feature count is decodeInto's own WRONG_SHAPE)
+            if (byDecode == null) {
+                TrainingExample e = codec.decode(bytes);
+                if (e.featureCount() == 6) {
+                    assertThat(byDecodeInto).as("input %d", i).isNull();
+                    assertThat(row).containsExactly(e.features());
+                } else {
+                    assertThat(((MalformedRecordException) byDecodeInto).reason())
+                            .isEqualTo(MalformedRecordException.Reason.WRONG_SHAPE);
+                }
+            } else {
+                rejected++;
+                assertThat(byDecodeInto).as("input %d", i).isInstanceOf(MalformedRecordException.class);
+                MalformedRecordException a = (MalformedRecordException) byDecode;
+                MalformedRecordException b = (MalformedRecordException) byDecodeInto;
+                if (!b.getMessage().contains("features, got")) {
+                    assertThat(b.reason()).as("input %d", i).isEqualTo(a.reason());
+                    assertThat(b.getMessage()).as("input %d", i).isEqualTo(a.getMessage());
+                }
+            }
+        }
+        assertThat(rejected).isGreaterThan(1_000);
+    }
+
+    @Test
     void rejectsASoftExampleWithoutTeachersAtConstruction() {
         assertThatThrownBy(() -> TrainingExample.soft(EVENT, List.of()))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("needs teacher logits");

@@ -29,7 +29,7 @@ class ExampleFetcherTest {
 
             // When the fetcher folds it into a batch row
             float[] row = new float[3 * CLASSES];
-            boolean present = ExampleFetcher.softTarget(e, T, CLASSES, row, CLASSES);
+            boolean present = ExampleFetcher.softTarget(e.teachers(), T, CLASSES, row, CLASSES);
 
             // Then the row equals the ensemble's distribution exactly
             assertThat(present).isTrue();
@@ -46,7 +46,7 @@ class ExampleFetcherTest {
         TrainingExample e = TrainingExample.soft(event(), List.of(new TeacherOutput("a", "v", 1f, logits(random)),
                 new TeacherOutput("b", "v", 3f, logits(random))));
         float[] row = new float[CLASSES];
-        assertThat(ExampleFetcher.softTarget(e, T, CLASSES, row, 0)).isTrue();
+        assertThat(ExampleFetcher.softTarget(e.teachers(), T, CLASSES, row, 0)).isTrue();
         assertThat(row).containsExactly(ensemble(e));
     }
 
@@ -55,7 +55,7 @@ class ExampleFetcherTest {
         float[] row = new float[CLASSES];
         row[2] = 9f;
         TrainingExample labelOnly = TrainingExample.labelled(event(), List.of(), new Label(3, 2L));
-        assertThat(ExampleFetcher.softTarget(labelOnly, T, CLASSES, row, 0)).isFalse();
+        assertThat(ExampleFetcher.softTarget(labelOnly.teachers(), T, CLASSES, row, 0)).isFalse();
         assertThat(row).containsOnly(0f);
     }
 
