@@ -64,6 +64,7 @@ public final class TrainerLoop implements Runnable {
     private static final Logger LOG = LoggerFactory.getLogger(TrainerLoop.class);
     private static final Duration POLL = Duration.ofMillis(100);
     private static final long READY_POLL_GAP_NANOS = Duration.ofSeconds(15).toNanos();
+    private static final long LAG_EVERY_NANOS = Duration.ofMillis(100).toNanos();
 
     static final String META_EXAMPLES = "examples.trained";
     static final String META_SOFT = "examples.soft";
@@ -83,6 +84,8 @@ public final class TrainerLoop implements Runnable {
     private final CheckpointStore store;
     private final StudentConfig studentConfig;
     private final int batchSize;
+    private final long checkpointEveryExamples;
+    private final long checkpointEveryNanos;
     private final int classes;
     private final long sampleSize;
 
@@ -96,6 +99,7 @@ public final class TrainerLoop implements Runnable {
     private Map<TopicPartition, Long> checkpointed = new HashMap<>();
     private long trainedSinceCheckpoint;
     private long lastCheckpointNanos;
+    private long lastLagNanos;
     private final double publishedMetricAtStart;
     private volatile CheckpointWriter writer; // from init(); read by status readers
 
@@ -130,6 +134,8 @@ public final class TrainerLoop implements Runnable {
         this.store = new CheckpointStore(config.checkpointDir(), config.checkpointKeep());
         this.studentConfig = config.studentConfig();
         this.batchSize = studentConfig.batchSize();
+        this.checkpointEveryExamples = config.checkpointEveryExamples();
+        this.checkpointEveryNanos = config.checkpointEvery().toNanos();
         this.classes = studentConfig.parsedArchitecture().numClasses();
         this.sampleSize = studentConfig.parsedArchitecture().sampleSize();
         this.publishedMetricAtStart = publishedMetric;
@@ -328,9 +334,13 @@ public final class TrainerLoop implements Runnable {
         if (p != null) {
             train(p);
         }
-        metrics.lag(fetcher.lag());
-        boolean due = trainedSinceCheckpoint >= config.checkpointEveryExamples()
-                || System.nanoTime() - lastCheckpointNanos >= config.checkpointEvery().toNanos();
+        long now = System.nanoTime();
+        if (now - lastLagNanos >= LAG_EVERY_NANOS) { // a gauge: no need to walk the fetcher's queue every step
+            metrics.lag(fetcher.lag());
+            lastLagNanos = now;
+        }
+        boolean due = trainedSinceCheckpoint >= checkpointEveryExamples
+                || now - lastCheckpointNanos >= checkpointEveryNanos;
         if (due) {
             if (trainedSinceCheckpoint > 0) {
                 checkpoint();
