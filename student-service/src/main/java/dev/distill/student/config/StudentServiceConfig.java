@@ -123,7 +123,9 @@ public final class StudentServiceConfig extends StudentJoinConfig {
                         GROUP, ++order, ConfigDef.Width.SHORT, "Gate metric")
                 .define(GATE_EPSILON, Type.DOUBLE, 0.02, Range.between(0.0, 1.0), Importance.MEDIUM,
                         "A checkpoint is published only if its gate metric is not worse than the last published "
-                                + "one's by more than this.",
+                                + "version's by more than this, both scored on the same labelled examples of the "
+                                + "window (until this run first publishes: than the figure the last version had when "
+                                + "it was published).",
                         GROUP, ++order, ConfigDef.Width.SHORT, "Gate epsilon")
                 .define(GATE_MIN_LABELS, Type.INT, 50, Range.atLeast(1), Importance.LOW,
                         "Labelled examples the evaluation window must hold before anything is published.",

@@ -2,7 +2,6 @@ package dev.distill.student.pipeline;
 
 import dev.distill.common.checkpoint.CheckpointPublisher;
 import dev.distill.student.config.StudentServiceConfig;
-import dev.distill.student.config.StudentServiceConfig.GateMetric;
 import dev.distill.student.metrics.TrainerMetrics;
 import dev.distill.student.training.CheckpointStore;
 import dev.distill.student.training.PrequentialStats;
@@ -62,6 +61,7 @@ final class CheckpointWriter implements AutoCloseable {
     private final TrainingLedger ledger;
     private final CheckpointPublisher publisher;
     private final PublishGate gate;
+    private final ChampionScorer champion;
     private final TrainerMetrics metrics;
     private final ExecutorService executor;
     private Future<?> inFlight; // trainer thread only
@@ -76,16 +76,19 @@ final class CheckpointWriter implements AutoCloseable {
 
     /**
      * @param publisher       null turns publishing off
+     * @param champion        is offered each published version's parameters; null when publishing is off
      * @param publishedVersion the last version known to be published, -1 if none
      * @param publishedMetric gate metric of that version, NaN if unknown
      */
     CheckpointWriter(StudentServiceConfig config, CheckpointStore store, TrainingLedger ledger,
-                     CheckpointPublisher publisher, TrainerMetrics metrics, long publishedVersion,
+                     CheckpointPublisher publisher, ChampionScorer champion, TrainerMetrics metrics,
+                     long publishedVersion,
                      double publishedMetric) {
         this.config = config;
         this.store = store;
         this.ledger = ledger;
         this.publisher = publisher;
+        this.champion = champion;
         this.gate = new PublishGate(config.gateEpsilon(), config.gateMinLabels());
         this.metrics = metrics;
         this.lastPublishedVersion = publishedVersion;
@@ -191,14 +194,13 @@ final class CheckpointWriter implements AutoCloseable {
     private void considerPublishing(Job job) {
         StudentCheckpoint c = job.checkpoint();
         PrequentialStats.Snapshot s = job.stats();
-        double candidate = config.gateMetric() == GateMetric.ACCURACY ? s.studentAccuracy() : s.agreement();
-        if (!gate.passes(candidate, s.windowExamples(), lastPublishedMetric)) {
+        PublishGate.Decision decision = gate.decide(s, config.gateMetric(), lastPublishedMetric);
+        if (!decision.passes()) {
             metrics.heldBack();
-            LOG.info("checkpoint at step {} held back: {} {} over {} labels, last published {} (epsilon {})",
-                    c.step(), config.gateMetric().name().toLowerCase(Locale.ROOT), candidate, s.windowExamples(),
-                    lastPublishedMetric, config.gateEpsilon());
+            LOG.info("checkpoint at step {} held back: {}", c.step(), decision.reason());
             return;
         }
+        double candidate = decision.candidate();
         long version = Math.max(lastPublishedVersion, publisher.lastVersion()) + 1;
         Map<String, Double> m = new TreeMap<>();
         putFinite(m, "accuracy", s.studentAccuracy());
@@ -207,6 +209,7 @@ final class CheckpointWriter implements AutoCloseable {
         putFinite(m, "loss_soft", s.softLoss());
         putFinite(m, "loss_hard", s.hardLoss());
         putFinite(m, "window_labels", s.windowExamples());
+        putFinite(m, "accuracy_previous_same_window", s.champion().championAccuracy());
         putFinite(m, "examples", job.examplesTrained());
         putFinite(m, "step", c.step());
         byte[] artifact = c.parameters();
@@ -222,6 +225,9 @@ final class CheckpointWriter implements AutoCloseable {
         lastPublishedVersion = version;
         examplesInLastPublished = job.examplesTrained(); // after the version: a reader seeing these sees it too
         lastPublishedMetric = candidate;
+        if (champion != null) {
+            champion.offer(artifact);
+        }
         if (job.newestEventTrained() >= 0) {
             newestEventPerVersion.put(version, job.newestEventTrained());
             if (newestEventPerVersion.size() > VERSIONS_REMEMBERED) {
@@ -229,8 +235,8 @@ final class CheckpointWriter implements AutoCloseable {
             }
         }
         metrics.published(version, artifact.length);
-        LOG.info("published {} v{} (step {}, {} {} over {} labels, {} bytes)", config.modelName(), version, c.step(),
-                config.gateMetric().name().toLowerCase(Locale.ROOT), candidate, s.windowExamples(), artifact.length);
+        LOG.info("published {} v{} (step {}, {} bytes): {}", config.modelName(), version, c.step(), artifact.length,
+                decision.reason());
     }
 
     private static void putFinite(Map<String, Double> m, String key, double value) {

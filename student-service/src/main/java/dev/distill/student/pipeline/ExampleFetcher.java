@@ -38,9 +38,12 @@ final class ExampleFetcher implements Runnable {
     /** Batches decoded ahead of the trainer: enough to cover a poll's hiccup, little memory (~200 KB each). */
     static final int QUEUE_BATCHES = 4;
 
-    /** One batch ready to train (null {@code batch} when only dead letters or nothing moved the positions). */
-    record Prepared(Batch batch, int[] labels, int[] teacherTop, int labelled, int dead, long newestEvent,
-                    long[] positions) {
+    /**
+     * One batch ready to train (null {@code batch} when only dead letters or nothing moved the positions);
+     * {@code teacherTop} and {@code championTop} hold -1 where there is no teacher or no champion score.
+     */
+    record Prepared(Batch batch, int[] labels, int[] teacherTop, int[] championTop, int labelled, int dead,
+                    long newestEvent, long[] positions) {
         int size() {
             return batch == null ? 0 : batch.size();
         }
@@ -57,6 +60,7 @@ final class ExampleFetcher implements Runnable {
     private final int classes;
     private final float temperature;
     private final BlockingQueue<Prepared> queue = new ArrayBlockingQueue<>(QUEUE_BATCHES);
+    private final ChampionScorer champion;
     private final Thread thread;
 
     // the batch being packed (this thread only)
@@ -81,11 +85,13 @@ final class ExampleFetcher implements Runnable {
      * @param start the consumer's position per partition (in {@code partitions} order) when this thread takes over
      * @param check validates a decoded example (its features, {@code sampleSize} of them, are checked already)
      *              against its record, throwing {@link MalformedRecordException}
+     * @param champion scores the labelled rows of each batch with the last published version; null for none. This
+     *                 thread closes it when it ends.
      */
     ExampleFetcher(Consumer<byte[], byte[]> consumer, List<TopicPartition> partitions, long[] start,
                    BiFunction<TrainingExampleCodec.Head, ConsumerRecord<byte[], byte[]>, TrainingExampleCodec.Head> check,
-                   DeadLetterPublisher deadLetters, int batchSize, int sampleSize, int classes, float temperature,
-                   String threadName) {
+                   DeadLetterPublisher deadLetters, ChampionScorer champion, int batchSize, int sampleSize,
+                   int classes, float temperature, String threadName) {
         this.consumer = consumer;
         this.partitions = List.copyOf(partitions);
         for (int i = 0; i < partitions.size(); i++) {
@@ -93,6 +99,7 @@ final class ExampleFetcher implements Runnable {
         }
         this.check = check;
         this.deadLetters = deadLetters;
+        this.champion = champion;
         this.batchSize = batchSize;
         this.sampleSize = sampleSize;
         this.classes = classes;
@@ -187,6 +194,10 @@ final class ExampleFetcher implements Runnable {
         } catch (Error e) {
             failure = new IllegalStateException("the trainer's fetch thread failed: " + e, e);
             throw e;
+        } finally {
+            if (champion != null) {
+                champion.close();
+            }
         }
     }
 
@@ -292,8 +303,13 @@ final class ExampleFetcher implements Runnable {
                     : new Batch(n, Arrays.copyOf(features, n * sampleSize), Arrays.copyOf(soft, n * classes),
                             Arrays.copyOf(hasSoft, n), Arrays.copyOf(labels, n));
         }
-        Prepared p = new Prepared(batch, Arrays.copyOf(labels, n), Arrays.copyOf(teacherTop, n), labelled, dead,
-                newestEvent, positions.clone());
+        int[] championTop = new int[n];
+        Arrays.fill(championTop, -1);
+        if (champion != null && labelled > 0) {
+            champion.score(features, labels, n, championTop);
+        }
+        Prepared p = new Prepared(batch, Arrays.copyOf(labels, n), Arrays.copyOf(teacherTop, n), championTop,
+                labelled, dead, newestEvent, positions.clone());
         rows = 0;
         labelled = 0;
         dead = 0;

@@ -300,11 +300,14 @@ public final class TrainerLoop implements Runnable {
             checkpointed.put(tp, trainedPositions[i]);
         }
         topBefore = new int[batchSize];
-        writer = new CheckpointWriter(config, store, ledger, publisher, metrics, publishedVersion, publishedMetric);
         metrics.lastPublishedVersion(publishedVersion);
         lastCheckpointNanos = System.nanoTime();
         lastPollNanos = System.nanoTime();
-        fetcher = new ExampleFetcher(consumer, partitions, trainedPositions, this::check, deadLetters, batchSize,
+        ChampionScorer champion = publisher == null ? null : new ChampionScorer(studentConfig.parsedArchitecture());
+        writer = new CheckpointWriter(config, store, ledger, publisher, champion, metrics, publishedVersion,
+                publishedMetric);
+        fetcher = new ExampleFetcher(consumer, partitions, trainedPositions, this::check, deadLetters, champion,
+                batchSize,
                 (int) sampleSize, classes, studentConfig.temperature(), "trainer-fetch-" + config.modelName());
         fetcher.start();
         polling = true;
@@ -391,9 +394,10 @@ public final class TrainerLoop implements Runnable {
         }
         if (labelled > 0) {
             int[] teacherTop = p.teacherTop();
+            int[] championTop = p.championTop();
             for (int i = 0; i < n; i++) {
                 if (labels[i] != Batch.NO_LABEL) {
-                    stats.recordPrediction(labels[i], topBefore[i], teacherTop[i]);
+                    stats.recordPrediction(labels[i], topBefore[i], teacherTop[i], championTop[i]);
                 }
             }
         }
