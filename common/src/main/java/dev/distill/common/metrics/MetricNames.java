@@ -62,6 +62,10 @@ public enum MetricNames {
             "Rolling top-1 accuracy of the teacher on the same labelled examples (0..1).", "model", "teacher"),
     STUDENT_AGREEMENT("distill.student.agreement", Meter.Type.GAUGE, null,
             "Rolling student-teacher top-1 agreement (0..1).", "model"),
+    STUDENT_PUBLISHED_ACCURACY("distill.student.published.accuracy", Meter.Type.GAUGE, null,
+            "Rolling top-1 accuracy of the last published version on the labelled examples of the window it scored "
+                    + "before the student trained on them (0..1); the publish gate compares the student with it.",
+            "model"),
     STUDENT_EXAMPLES_LAG("distill.student.examples.lag", Meter.Type.GAUGE, null,
             "Joined examples not yet trained on.", "model"),
     STUDENT_CHECKPOINT_SAVE("distill.student.checkpoint.save", Meter.Type.TIMER, "seconds",

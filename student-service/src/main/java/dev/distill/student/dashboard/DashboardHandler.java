@@ -34,6 +34,7 @@ public final class DashboardHandler implements HttpHandler {
     private static final List<Series> SERIES = List.of(
             new Series("studentAccuracy", DashboardSample::studentAccuracy),
             new Series("teacherAccuracy", DashboardSample::teacherAccuracy),
+            new Series("publishedAccuracy", DashboardSample::publishedAccuracy),
             new Series("agreement", DashboardSample::agreement),
             new Series("softLoss", DashboardSample::softLoss),
             new Series("hardLoss", DashboardSample::hardLoss),

@@ -12,6 +12,8 @@ import java.util.TreeMap;
  * @param epochMillis        when it was taken
  * @param studentAccuracy    rolling prequential accuracy of the student (0..1)
  * @param teacherAccuracy    rolling accuracy of the teacher on the same labels (0..1)
+ * @param publishedAccuracy  rolling accuracy of the last published version on the labels it scored (0..1), what
+ *                           the publish gate compares the student with
  * @param agreement          rolling student-teacher top-1 agreement (0..1)
  * @param softLoss           mean distillation loss of the steps in the interval
  * @param hardLoss           mean cross-entropy of the steps in the interval
@@ -22,7 +24,8 @@ import java.util.TreeMap;
  * @param heldBack           checkpoints held back by the quality gate since start
  * @param fleet              edge devices per model version, e.g. {@code v3 -> 2}
  */
-public record DashboardSample(long epochMillis, double studentAccuracy, double teacherAccuracy, double agreement,
+public record DashboardSample(long epochMillis, double studentAccuracy, double teacherAccuracy,
+        double publishedAccuracy, double agreement,
         double softLoss, double hardLoss, double examplesPerSecond, double labelsPerSecond, double checkpointVersion,
         double published, double heldBack, Map<String, Long> fleet) {
 

@@ -95,6 +95,7 @@ public final class DashboardSampler implements AutoCloseable {
         DashboardSample s = new DashboardSample(now,
                 gauge(registry.find(MetricNames.STUDENT_ACCURACY.meterName())),
                 teacherAccuracy(),
+                gauge(registry.find(MetricNames.STUDENT_PUBLISHED_ACCURACY.meterName())),
                 gauge(registry.find(MetricNames.STUDENT_AGREEMENT.meterName())),
                 p == null ? Double.NaN : ratio(t.softSum - p.softSum, t.softCount - p.softCount),
                 p == null ? Double.NaN : ratio(t.hardSum - p.hardSum, t.hardCount - p.hardCount),

@@ -49,6 +49,8 @@ public final class TrainerMetrics {
         MetricNames.TEACHER_ACCURACY.gauge(registry, stats, s -> s.snapshot().teacherAccuracy(), "model", model,
                 "teacher", ENSEMBLE);
         MetricNames.STUDENT_AGREEMENT.gauge(registry, stats, s -> s.snapshot().agreement(), "model", model);
+        MetricNames.STUDENT_PUBLISHED_ACCURACY.gauge(registry, stats, s -> s.snapshot().champion().championAccuracy(),
+                "model", model);
         MetricNames.STUDENT_EXAMPLES_LAG.gauge(registry, lag, AtomicLong::get, "model", model);
         MetricNames.CHECKPOINT_VERSION.gauge(registry, version, AtomicLong::get, "model", model);
     }

@@ -49,8 +49,9 @@ class DashboardHandlerTest {
     @Test
     void servesTheSeriesAsJsonColumnsWithNullWhereAValueIsUnknown() throws Exception {
         // Given a first sample before any label and a second after a publication, with devices moving v1 -> v2
-        samples.add(new DashboardSample(1000, NAN, NAN, NAN, NAN, NAN, NAN, NAN, NAN, 0, 0, Map.of("v1", 2L)));
-        samples.add(new DashboardSample(3000, 0.7, 0.8, 0.75, 0.4, 1.2, 250, 100, 2, 1, 3, Map.of("v1", 1L, "v2", 1L)));
+        samples.add(new DashboardSample(1000, NAN, NAN, NAN, NAN, NAN, NAN, NAN, NAN, NAN, 0, 0, Map.of("v1", 2L)));
+        samples.add(new DashboardSample(3000, 0.7, 0.8, 0.72, 0.75, 0.4, 1.2, 250, 100, 2, 1, 3,
+                Map.of("v1", 1L, "v2", 1L)));
 
         // When the page's data is requested
         HttpResponse<String> response = get(DashboardHandler.DATA_PATH);
@@ -64,6 +65,7 @@ class DashboardHandlerTest {
         assertThat(d.get("t").toString()).isEqualTo("[1000,3000]");
         assertThat(d.get("series").get("studentAccuracy").toString()).isEqualTo("[null,0.7]");
         assertThat(d.get("series").get("teacherAccuracy").toString()).isEqualTo("[null,0.8]");
+        assertThat(d.get("series").get("publishedAccuracy").toString()).isEqualTo("[null,0.72]");
         assertThat(d.get("series").get("examplesPerSecond").toString()).isEqualTo("[null,250.0]");
         assertThat(d.get("series").get("checkpointVersion").toString()).isEqualTo("[null,2.0]");
         assertThat(d.get("series").get("heldBack").toString()).isEqualTo("[0.0,3.0]");
@@ -78,7 +80,7 @@ class DashboardHandlerTest {
     @Test
     void summarisesAFleetThatHasNoVersionYetWithoutInventingOne() throws Exception {
         // Given devices that report but serve no model yet
-        samples.add(new DashboardSample(1000, NAN, NAN, NAN, NAN, NAN, NAN, NAN, NAN, 0, 0, Map.of("none", 3L)));
+        samples.add(new DashboardSample(1000, NAN, NAN, NAN, NAN, NAN, NAN, NAN, NAN, NAN, 0, 0, Map.of("none", 3L)));
 
         // When the data is requested
         JsonNode d = new ObjectMapper().readTree(get(DashboardHandler.DATA_PATH).body());
