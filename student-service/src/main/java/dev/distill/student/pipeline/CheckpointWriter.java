@@ -1,6 +1,7 @@
 package dev.distill.student.pipeline;
 
 import dev.distill.common.checkpoint.CheckpointPublisher;
+import dev.distill.common.kafka.FatalKafkaErrors;
 import dev.distill.student.config.StudentServiceConfig;
 import dev.distill.student.metrics.TrainerMetrics;
 import dev.distill.student.training.CheckpointStore;
@@ -19,9 +20,6 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import org.apache.kafka.common.KafkaException;
-import org.apache.kafka.common.errors.AuthorizationException;
-import org.apache.kafka.common.errors.OutOfOrderSequenceException;
-import org.apache.kafka.common.errors.ProducerFencedException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -215,9 +213,14 @@ final class CheckpointWriter implements AutoCloseable {
         byte[] artifact = c.parameters();
         try {
             publisher.publish(version, c.architecture(), m, artifact, config.rolloutPercent());
-        } catch (ProducerFencedException | OutOfOrderSequenceException | AuthorizationException e) {
-            throw e; // another trainer took over this model, or we may not write: stop
-        } catch (KafkaException | IllegalArgumentException e) {
+        } catch (KafkaException e) {
+            if (FatalKafkaErrors.isFatal(e)) {
+                throw e; // another trainer took over this model, or we may not write: stop
+            }
+            LOG.warn("publishing {} v{} failed; the next checkpoint tries again: {}", config.modelName(), version,
+                    e.toString());
+            return;
+        } catch (IllegalArgumentException e) {
             LOG.warn("publishing {} v{} failed; the next checkpoint tries again: {}", config.modelName(), version,
                     e.toString());
             return;

@@ -2,6 +2,7 @@ package dev.distill.teacher.pipeline;
 
 import dev.distill.common.event.TeacherLogits;
 import dev.distill.common.kafka.DeadLetterPublisher;
+import dev.distill.common.kafka.FatalKafkaErrors;
 import dev.distill.common.serde.Encoding;
 import dev.distill.common.serde.EventCodec;
 import dev.distill.common.serde.MalformedRecordException;
@@ -42,11 +43,6 @@ import org.apache.kafka.clients.producer.Producer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.errors.AuthorizationException;
-import org.apache.kafka.common.errors.FencedInstanceIdException;
-import org.apache.kafka.common.errors.OutOfOrderSequenceException;
-import org.apache.kafka.common.errors.ProducerFencedException;
-import org.apache.kafka.common.errors.UnsupportedVersionException;
 import org.apache.kafka.common.header.internals.RecordHeaders;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -67,7 +63,7 @@ import org.slf4j.LoggerFactory;
  * go to the next one. The transaction spans several polls and batches and commits once it has been open
  * {@code teacher.commit.interval.ms} (as Kafka Streams' {@code commit.interval.ms}). A hot-reloaded model is swapped
  * in only with no batch in the model and no transaction open, so a transaction is scored by one model version.
- * Errors follow Kafka's {@code ExactlyOnceMessageProcessor}: fatal ones (fenced, unauthorised, ...) stop the loop;
+ * Errors follow Kafka's {@code ExactlyOnceMessageProcessor}: fatal ones ({@link FatalKafkaErrors}, also as a cause) stop the loop;
  * any other {@link KafkaException} (or a model failure) drops the batches in flight, aborts the transaction and
  * rewinds to the last committed offsets, so nothing is skipped or scored twice. On revocation, the batches in flight
  * and the buffered records of the revoked partitions are scored and sent and the open transaction is committed
@@ -209,10 +205,11 @@ public final class TeacherPipeline implements Runnable, ConsumerRebalanceListene
             while (!stopping) {
                 try {
                     step();
-                } catch (AuthorizationException | UnsupportedVersionException | ProducerFencedException
-                         | FencedInstanceIdException | OutOfOrderSequenceException e) {
-                    fail(e);
                 } catch (KafkaException e) {
+                    if (FatalKafkaErrors.isFatal(e)) { // also when wrapped: a send refused as unauthorised
+                        fail(e);
+                        continue;
+                    }
                     LOG.warn("aborting the transaction and rewinding to the last committed offsets: {}", e.toString());
                     abortAndRewind();
                 } catch (TeacherModelException e) {
@@ -580,10 +577,11 @@ public final class TeacherPipeline implements Runnable, ConsumerRebalanceListene
             commit();
             LOG.info("committed the open transaction and {} buffered events of revoked partitions {}", held,
                     partitions);
-        } catch (AuthorizationException | UnsupportedVersionException | ProducerFencedException
-                 | FencedInstanceIdException | OutOfOrderSequenceException e) {
-            fail(e);
         } catch (RuntimeException e) {
+            if (FatalKafkaErrors.isFatal(e)) {
+                fail(e);
+                return;
+            }
             LOG.warn("could not commit the open transaction with revoked partitions {}; their next owner re-reads "
                     + "them, the kept ones are rewound: {}", partitions, e.toString());
             discardInFlight();
