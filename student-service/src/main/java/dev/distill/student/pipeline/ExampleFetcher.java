@@ -15,7 +15,6 @@ import java.util.OptionalLong;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.TimeUnit;
-import java.util.function.BiFunction;
 import org.apache.kafka.clients.consumer.Consumer;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
@@ -50,10 +49,16 @@ final class ExampleFetcher implements Runnable {
     }
 
     private final Consumer<byte[], byte[]> consumer;
+    /** Validates a decoded example against its record, throwing {@link MalformedRecordException}. */
+    @FunctionalInterface
+    interface Check {
+        TrainingExampleCodec.Head apply(TrainingExampleCodec.Head example, ConsumerRecord<byte[], byte[]> record);
+    }
+
     private final List<TopicPartition> partitions;
     private final Map<TopicPartition, Integer> index = new HashMap<>();
     private final TrainingExampleCodec codec = new TrainingExampleCodec();
-    private final BiFunction<TrainingExampleCodec.Head, ConsumerRecord<byte[], byte[]>, TrainingExampleCodec.Head> check;
+    private final Check check;
     private final DeadLetterPublisher deadLetters;
     private final int batchSize;
     private final int sampleSize;
@@ -89,7 +94,7 @@ final class ExampleFetcher implements Runnable {
      *                 thread closes it when it ends.
      */
     ExampleFetcher(Consumer<byte[], byte[]> consumer, List<TopicPartition> partitions, long[] start,
-                   BiFunction<TrainingExampleCodec.Head, ConsumerRecord<byte[], byte[]>, TrainingExampleCodec.Head> check,
+                   Check check,
                    DeadLetterPublisher deadLetters, ChampionScorer champion, int batchSize, int sampleSize,
                    int classes, float temperature, String threadName) {
         this.consumer = consumer;
@@ -238,10 +243,10 @@ final class ExampleFetcher implements Runnable {
     }
 
     /**
-     * The combined soft target of an example's {@code teachers} into {@code out[at, at + classes)}: as {@link TeacherEnsemble#combine}
-     * with the example's own weights (default 0), with the same arithmetic for the usual single teacher but without
-     * building the ensemble and its maps per example. Returns false (row untouched but zeroed) when no teacher with a
-     * positive weight is present.
+     * The combined soft target of an example's {@code teachers} into {@code out[at, at + classes)}: as
+     * {@link TeacherEnsemble#combine} with the example's own weights (default 0), with the same arithmetic for the
+     * usual single teacher but without building the ensemble and its maps per example. Returns false (row untouched
+     * but zeroed) when no teacher with a positive weight is present.
      */
     static boolean softTarget(List<TeacherOutput> teachers, float temperature, int classes, float[] out, int at) {
         if (teachers.size() == 1) {

@@ -51,12 +51,12 @@ import org.slf4j.LoggerFactory;
  * trained again on the restored parameters, so each example is in the parameters exactly once. Undecodable or
  * ill-shaped examples go to the dead-letter topic and are counted; they never stop the loop.
  *
- * <p>Three threads: an {@link ExampleFetcher} polls, decodes and packs batches (soft targets folded in) ahead of the
- * training thread, which only steps, scores and captures checkpoints, so fetching and decoding overlap the steps, as
- * do saving and publishing. Each batch
- * carries the positions just after its last record; a checkpoint stores those of the last batch trained. The
- * prequential score of a labelled example comes from the training step's own forward pass (parameters from before
- * the step), not from a second forward. {@link #run()} on one thread (it owns the student, and the consumer
+ * <p>Three threads: an {@link ExampleFetcher} polls, decodes and packs batches (soft targets folded in, labelled rows
+ * scored by the last published version, see {@link ChampionScorer}) ahead of the training thread, which only steps,
+ * scores and captures checkpoints; the {@link CheckpointWriter} saves and publishes them. Each batch carries the
+ * positions just after its last record; a checkpoint stores those of the last batch trained. The prequential score
+ * of a labelled example comes from the training step's own forward pass (parameters from before the step), not from
+ * a second forward. {@link #run()} on one thread (it owns the student, and the consumer
  * before and after the fetcher runs), {@link #stop()} from any.
  */
 public final class TrainerLoop implements Runnable {
@@ -410,7 +410,8 @@ public final class TrainerLoop implements Runnable {
     }
 
     /** Captures a checkpoint of what was trained and hands it to the writer (which saves and maybe publishes it). */
-    private void checkpoint() throws InterruptedException {        writer.awaitIdle(); // the previous one's publish decides the published version and metric recorded below
+    private void checkpoint() throws InterruptedException {
+        writer.awaitIdle(); // the previous one's publish decides the published version and metric recorded below
         Map<TopicPartition, Long> positions = new LinkedHashMap<>();
         Map<String, Long> offsets = new TreeMap<>();
         for (int i = 0; i < partitions.size(); i++) {
