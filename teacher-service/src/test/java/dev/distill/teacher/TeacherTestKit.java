@@ -55,8 +55,14 @@ public final class TeacherTestKit {
 
     /** Config arguments for TeacherMain.run / a child JVM. */
     public List<String> args(Path model, String... extra) {
+        return args(kafka.bootstrapServers(), events, logits, deadLetter, group, model, List.of(extra));
+    }
+
+    /** Config arguments for a teacher on the given broker and topics; {@code extra} holds more {@code key=value}. */
+    public static List<String> args(String bootstrap, String events, String logits, String deadLetter, String group,
+                                    Path model, List<String> extra) {
         List<String> args = new ArrayList<>(List.of(
-                "--set", "bootstrap.servers=" + kafka.bootstrapServers(),
+                "--set", "bootstrap.servers=" + bootstrap,
                 "--set", "topic.events=" + events,
                 "--set", "topic.teacher.logits=" + logits,
                 "--set", "topic.dead.letter=" + deadLetter,

@@ -119,20 +119,10 @@ class TeacherUnauthorisedDeadLetterIT {
     }
 
     private static String[] args(EmbeddedKafkaBroker broker, String password) {
-        List<String> args = new ArrayList<>(List.of(
-                "--set", "bootstrap.servers=" + broker.bootstrapServers(),
-                "--set", "topic.events=" + EVENTS,
-                "--set", "topic.teacher.logits=" + LOGITS,
-                "--set", "topic.dead.letter=" + DEAD_LETTER,
-                "--set", "teacher.group.id=" + GROUP,
-                "--set", "teacher.id=" + TEACHER_ID,
-                "--set", "teacher.model=" + TeacherTestKit.torchScriptFixture(),
-                "--set", "http.port=0"));
-        broker.clientSecurityProperties(TEACHER, password).forEach((k, v) -> {
-            args.add("--set");
-            args.add("kafka." + k + "=" + v);
-        });
-        return args.toArray(String[]::new);
+        List<String> extra = new ArrayList<>(List.of("teacher.id=" + TEACHER_ID));
+        broker.clientSecurityProperties(TEACHER, password).forEach((k, v) -> extra.add("kafka." + k + "=" + v));
+        return TeacherTestKit.args(broker.bootstrapServers(), EVENTS, LOGITS, DEAD_LETTER, GROUP,
+                TeacherTestKit.torchScriptFixture(), extra).toArray(String[]::new);
     }
 
     private static void send(KafkaProducer<byte[], byte[]> producer, String key, byte[] value) throws Exception {
