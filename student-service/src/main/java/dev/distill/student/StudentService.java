@@ -112,6 +112,7 @@ public final class StudentService implements AutoCloseable {
         CheckpointPublisher publisher = new CheckpointPublisher(publisherProducer, config.getString(
                 StudentServiceConfig.TOPIC_CHECKPOINTS), signer, config.modelName());
         double publishedMetric = Double.NaN;
+        byte[] publishedParameters = null;
         try (CheckpointTopicReader reader = new CheckpointTopicReader(readerProperties(config, "start"),
                 config.getString(StudentServiceConfig.TOPIC_CHECKPOINTS))) {
             if (!reader.catchUp(ADMIN_TIMEOUT)) {
@@ -124,6 +125,9 @@ public final class StudentService implements AutoCloseable {
                 Double m = latest.get().manifest().metrics()
                         .get(config.gateMetric() == GateMetric.ACCURACY ? "accuracy" : "agreement");
                 publishedMetric = m == null ? Double.NaN : m;
+                if (latest.get().manifest().architecture().equals(config.studentConfig().parsedArchitecture().spec())) {
+                    publishedParameters = latest.get().artifact(); // the gate's champion until this run publishes
+                }
                 LOG.info("{} v{} is the latest published checkpoint", config.modelName(), latest.get().version());
             }
         }
@@ -136,7 +140,7 @@ public final class StudentService implements AutoCloseable {
                 new PrequentialStats(config.prequentialWindow()));
         trainer = new TrainerLoop(config, clock, consumer,
                 new DeadLetterPublisher(deadLetterProducer, config.deadLetterTopic(), registry), publisher,
-                publishedMetric, metrics);
+                publishedMetric, publishedParameters, metrics);
 
         streams = new KafkaStreams(JoinTopology.build(config, registry), config.streamsProperties());
         bind(new KafkaStreamsMetrics(streams));

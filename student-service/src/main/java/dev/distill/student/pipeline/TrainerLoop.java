@@ -101,6 +101,7 @@ public final class TrainerLoop implements Runnable {
     private long lastCheckpointNanos;
     private long lastLagNanos;
     private final double publishedMetricAtStart;
+    private final byte[] publishedParameters;
     private volatile CheckpointWriter writer; // from init(); read by status readers
 
     // Newest event timestamp trained (max over examples): what a version has "seen", for freshness measurements
@@ -120,10 +121,12 @@ public final class TrainerLoop implements Runnable {
      * @param publisher          transactional publisher of the checkpoints topic, already {@code resumeFrom} the
      *                           topic; null turns publishing off
      * @param publishedMetric    gate metric of the latest version on the checkpoints topic, NaN if unknown
+     * @param publishedParameters that version's parameters, null if none (or another architecture): the publish
+     *                           gate's champion until this loop publishes
      */
     public TrainerLoop(StudentServiceConfig config, Clock clock, Consumer<byte[], byte[]> consumer,
                        DeadLetterPublisher deadLetters, CheckpointPublisher publisher, double publishedMetric,
-                       TrainerMetrics metrics) {
+                       byte[] publishedParameters, TrainerMetrics metrics) {
         this.config = Objects.requireNonNull(config, "config");
         this.clock = Objects.requireNonNull(clock, "clock");
         this.consumer = Objects.requireNonNull(consumer, "consumer");
@@ -139,6 +142,7 @@ public final class TrainerLoop implements Runnable {
         this.classes = studentConfig.parsedArchitecture().numClasses();
         this.sampleSize = studentConfig.parsedArchitecture().sampleSize();
         this.publishedMetricAtStart = publishedMetric;
+        this.publishedParameters = publishedParameters;
         if (classes != config.modelNumClasses() || sampleSize != config.modelInputSize()) {
             throw new IllegalArgumentException("student.architecture " + studentConfig.architecture() + " takes "
                     + sampleSize + " features and gives " + classes + " classes, but model.input.shape/"
@@ -304,6 +308,9 @@ public final class TrainerLoop implements Runnable {
         lastCheckpointNanos = System.nanoTime();
         lastPollNanos = System.nanoTime();
         ChampionScorer champion = publisher == null ? null : new ChampionScorer(studentConfig.parsedArchitecture());
+        if (champion != null && publishedParameters != null) {
+            champion.offer(publishedParameters); // a restart compares with what is being served from the start
+        }
         writer = new CheckpointWriter(config, store, ledger, publisher, champion, metrics, publishedVersion,
                 publishedMetric);
         fetcher = new ExampleFetcher(consumer, partitions, trainedPositions, this::check, deadLetters, champion,
