@@ -28,7 +28,6 @@ import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.ToDoubleFunction;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 
 /**
@@ -89,7 +88,7 @@ public final class SoakBench {
             return t;
         });
         List<SoakSample> samples = new ArrayList<>();
-        try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(producerProperties(config),
+        try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(FashionMnistReplay.producerProperties(config, "distill-soak-replay"),
                     new ByteArraySerializer(), new ByteArraySerializer());
              ConsumerLag lag = new ConsumerLag(admin)) {
             ReplaySettings stream = new ReplaySettings(Split.TRAIN, settings.eventsPerSecond(), 0, settings.duration(),
@@ -178,16 +177,6 @@ public final class SoakBench {
                 trainerLag == null ? -1 : (long) trainerLag.value(), trainer.lastPublishedVersion(),
                 edge.isServing() ? edge.servingVersion() : -1, FreshnessTracker.percentileSeconds(fresh, 50),
                 fresh.size());
-    }
-
-    private static Map<String, Object> producerProperties(DistillConfig config) {
-        Map<String, Object> props = new HashMap<>(config.kafkaClientProperties());
-        props.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, config.bootstrapServers());
-        props.put(ProducerConfig.ACKS_CONFIG, "all");
-        props.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
-        props.put(ProducerConfig.LINGER_MS_CONFIG, 5);
-        props.put(ProducerConfig.CLIENT_ID_CONFIG, "distill-soak-replay");
-        return props;
     }
 
     private static String seconds(double s) {

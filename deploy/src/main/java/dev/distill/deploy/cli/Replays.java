@@ -7,13 +7,11 @@ import dev.distill.deploy.replay.FashionMnistReplay;
 import dev.distill.deploy.replay.ReplaySettings;
 import dev.distill.deploy.replay.ReplayStats;
 import java.time.Clock;
-import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 
 /**
@@ -27,12 +25,7 @@ final class Replays {
     static ReplayStats run(DistillConfig config, ReplaySettings settings, ReplayConsole console,
             Consumer<ReplayStats> finish) throws InterruptedException {
         LabelledImages images = FashionMnist.load(config.datasetDir(), settings.split());
-        Map<String, Object> props = new HashMap<>(config.kafkaClientProperties());
-        props.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, config.bootstrapServers());
-        props.put(ProducerConfig.ACKS_CONFIG, "all");
-        props.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
-        props.put(ProducerConfig.LINGER_MS_CONFIG, 5);
-        props.put(ProducerConfig.CLIENT_ID_CONFIG, "distill-replay");
+        Map<String, Object> props = FashionMnistReplay.producerProperties(config, "distill-replay");
         try (KafkaProducer<byte[], byte[]> producer =
                 new KafkaProducer<>(props, new ByteArraySerializer(), new ByteArraySerializer())) {
             FashionMnistReplay replay = new FashionMnistReplay(images, settings, producer,

@@ -1,5 +1,6 @@
 package dev.distill.deploy.replay;
 
+import dev.distill.common.config.DistillConfig;
 import dev.distill.common.data.DriftScenario;
 import dev.distill.common.data.LabelledImages;
 import dev.distill.common.event.Event;
@@ -10,6 +11,8 @@ import dev.distill.common.serde.LabelCodec;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.util.ArrayDeque;
+import java.util.HashMap;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Random;
 import java.util.concurrent.atomic.AtomicLong;
@@ -17,6 +20,7 @@ import java.util.function.Consumer;
 import java.util.function.LongConsumer;
 import org.apache.kafka.clients.producer.Callback;
 import org.apache.kafka.clients.producer.Producer;
+import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.header.internals.RecordHeaders;
 import org.slf4j.Logger;
@@ -64,6 +68,20 @@ public final class FashionMnistReplay {
         this.eventsTopic = eventsTopic;
         this.labelsTopic = labelsTopic;
         this.clock = clock;
+    }
+
+    /**
+     * Settings of a producer for a replay: the configured cluster and its {@code kafka.*} client keys, acks=all with
+     * idempotence (no event is lost or sent twice by a retry), a short linger.
+     */
+    public static Map<String, Object> producerProperties(DistillConfig config, String clientId) {
+        Map<String, Object> props = new HashMap<>(config.kafkaClientProperties());
+        props.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, config.bootstrapServers());
+        props.put(ProducerConfig.ACKS_CONFIG, "all");
+        props.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
+        props.put(ProducerConfig.LINGER_MS_CONFIG, 5);
+        props.put(ProducerConfig.CLIENT_ID_CONFIG, clientId);
+        return props;
     }
 
     /**

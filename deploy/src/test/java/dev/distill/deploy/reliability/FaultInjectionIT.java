@@ -15,13 +15,10 @@ import dev.distill.student.topology.StudentJoinConfig;
 import dev.distill.teacher.TeacherMain;
 import dev.distill.teacher.config.TeacherConfig;
 import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.net.InetSocketAddress;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -111,7 +108,8 @@ class FaultInjectionIT {
             Path signingKey = work.resolve("student/keys/signing.pem");
             Path publicKey = signingKey.resolveSibling("signing.pem.pub");
             SigningKeys.loadOrCreate(signingKey, publicKey); // agents need the public key before the student runs
-            int httpPort = freePort(); // fixed, so agents find the update server again after it comes back
+            // fixed, so agents find the update server again after it comes back
+            int httpPort = EmbeddedKafkaBroker.freePort();
 
             ChildProcess teacher0 = child(new ChildProcess("teacher-0", TeacherMain.class,
                     teacherArgs(bootstrap, teacherModel, 0), "384m", logs));
@@ -401,15 +399,6 @@ class FaultInjectionIT {
         return file;
     }
 
-    private static int freePort() {
-        try (ServerSocket socket = new ServerSocket()) {
-            socket.setReuseAddress(true);
-            socket.bind(new InetSocketAddress("localhost", 0));
-            return socket.getLocalPort();
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-    }
 
     private static double seconds(long sinceNanos) {
         return (System.nanoTime() - sinceNanos) / 1e9;

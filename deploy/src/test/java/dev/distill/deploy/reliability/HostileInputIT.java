@@ -50,8 +50,7 @@ class HostileInputIT {
 
     @BeforeAll
     static void kcatIsInstalled() {
-        assertThat(Files.isExecutable(Path.of(HostileInputStack.KCAT)))
-                .as("kcat is needed for this test (CI installs it): sudo apt-get install -y kcat").isTrue();
+        HostileInputStack.assertKcatInstalled();
     }
 
     @Test

@@ -1,5 +1,7 @@
 package dev.distill.deploy.reliability;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
 import ai.djl.Model;
 import dev.distill.common.config.DistillConfig;
 import dev.distill.common.model.Architectures;
@@ -156,6 +158,12 @@ final class HostileInputStack implements AutoCloseable {
     record KcatResult(int exitCode, String output) {}
 
     /** Runs kcat with {@code args}, feeding {@code stdin} (may be null), and waits at most 60 s. */
+    /** For a test class's {@code @BeforeAll}: fails with how to install kcat when it is missing. */
+    static void assertKcatInstalled() {
+        assertThat(Files.isExecutable(Path.of(KCAT)))
+                .as("kcat is needed for this test (CI installs it): sudo apt-get install -y kcat").isTrue();
+    }
+
     static KcatResult kcat(List<String> args, byte[] stdin) {
         List<String> command = new ArrayList<>();
         command.add(KCAT);

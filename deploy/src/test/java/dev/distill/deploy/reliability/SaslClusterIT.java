@@ -57,8 +57,7 @@ class SaslClusterIT {
 
     @BeforeAll
     static void kcatIsInstalled() {
-        assertThat(Files.isExecutable(Path.of(HostileInputStack.KCAT)))
-                .as("kcat is needed for this test (CI installs it): sudo apt-get install -y kcat").isTrue();
+        HostileInputStack.assertKcatInstalled();
     }
 
     @Test

@@ -179,7 +179,8 @@ public final class StudentBench {
                 produceExamples(bootstrapServers, config.examplesTopic(), options);
                 double produceSeconds = (System.nanoTime() - produceStart) / 1e9;
                 for (int pass = 1; pass <= options.warmupPasses(); pass++) {
-                    warmUp(warmupConfig(settings, dir, run, pass), options.examples());
+                    trainUntil(warmupConfig(settings, dir, run, pass), options.examples(), "warm-up service " + pass,
+                            (trained, now) -> { });
                 }
                 return trainAndMeasure(config, options, raw, produceSeconds);
             } finally {
@@ -194,44 +195,19 @@ public final class StudentBench {
         long[] marks = options.rssMarks();
         double[] rss = {-1, -1};
         double base = rssMb();
-        long firstCount = -1;
-        long firstNanos = 0;
-        long timedCount = 0;
-        long timedNanos = 0;
         long timedEnd = options.serviceWarmup() + options.serviceExamples();
         long until = Math.max(timedEnd, Math.max(marks[0], marks[1]));
-        try (StudentService service = StudentService.start(config)) {
-            long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(30);
-            while (true) {
-                if (service.failure().isPresent()) {
-                    throw new IllegalStateException("the student-service's trainer failed during the bench",
-                            service.failure().get());
+        TimedWindow window = new TimedWindow(Math.max(1, options.serviceWarmup()), timedEnd);
+        trainUntil(config, until, "the service", (trained, now) -> {
+            window.observe(trained, now);
+            for (int m = 0; m < 2; m++) {
+                if (rss[m] < 0 && trained >= marks[m]) {
+                    rss[m] = rssMb();
                 }
-                long now = System.nanoTime();
-                long trained = service.trainer().examplesTrained();
-                if (firstCount < 0 && trained >= Math.max(1, options.serviceWarmup())) {
-                    firstCount = trained;
-                    firstNanos = now;
-                }
-                if (timedNanos == 0 && trained >= timedEnd) {
-                    timedCount = trained - firstCount;
-                    timedNanos = now - firstNanos;
-                }
-                for (int m = 0; m < 2; m++) {
-                    if (rss[m] < 0 && trained >= marks[m]) {
-                        rss[m] = rssMb();
-                    }
-                }
-                if (trained >= until) {
-                    break;
-                }
-                if (now > deadline) {
-                    throw new IllegalStateException("the service trained only " + trained + " of " + until
-                            + " examples within 30 minutes");
-                }
-                Thread.sleep(2);
             }
-        }
+        });
+        long timedCount = window.count;
+        long timedNanos = window.nanos;
         double seconds = timedNanos / 1e9;
         double eps = seconds > 0 ? timedCount / seconds : Double.NaN;
         double sps = eps / options.batch();
@@ -253,20 +229,61 @@ public final class StudentBench {
         return new StudentServiceConfig(s);
     }
 
-    /** Runs a service until it has trained {@code examples}, untimed. */
-    private static void warmUp(StudentServiceConfig config, long examples) throws InterruptedException {
+    /** The examples trained, and the time taken, from the first count at or past {@code from} to {@code to}. */
+    private static final class TimedWindow {
+        private final long from;
+        private final long to;
+        private long firstCount = -1;
+        private long firstNanos;
+        long count;
+        long nanos;
+
+        TimedWindow(long from, long to) {
+            this.from = from;
+            this.to = to;
+        }
+
+        void observe(long trained, long now) {
+            if (firstCount < 0 && trained >= from) {
+                firstCount = trained;
+                firstNanos = now;
+            }
+            if (nanos == 0 && trained >= to) {
+                count = trained - firstCount;
+                nanos = now - firstNanos;
+            }
+        }
+    }
+
+    /** What {@link #trainUntil} reports every 2 ms: examples trained so far, and {@code System.nanoTime()}. */
+    private interface Progress {
+        void at(long trained, long nanos);
+    }
+
+    /**
+     * Runs a service until it has trained {@code examples}, reporting progress every 2 ms; fails if its trainer
+     * fails or it takes more than 30 minutes.
+     */
+    private static void trainUntil(StudentServiceConfig config, long examples, String what, Progress progress)
+            throws InterruptedException {
         try (StudentService service = StudentService.start(config)) {
             long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(30);
-            while (service.trainer().examplesTrained() < examples) {
+            while (true) {
                 if (service.failure().isPresent()) {
-                    throw new IllegalStateException("the warm-up student-service's trainer failed",
+                    throw new IllegalStateException(what + "'s trainer failed during the bench",
                             service.failure().get());
                 }
-                if (System.nanoTime() > deadline) {
-                    throw new IllegalStateException("the warm-up service trained only "
-                            + service.trainer().examplesTrained() + " of " + examples + " examples within 30 minutes");
+                long now = System.nanoTime();
+                long trained = service.trainer().examplesTrained();
+                progress.at(trained, now);
+                if (trained >= examples) {
+                    return;
                 }
-                Thread.sleep(10);
+                if (now > deadline) {
+                    throw new IllegalStateException(what + " trained only " + trained + " of " + examples
+                            + " examples within 30 minutes");
+                }
+                Thread.sleep(2);
             }
         }
     }

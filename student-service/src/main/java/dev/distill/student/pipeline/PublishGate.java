@@ -54,7 +54,7 @@ public record PublishGate(double epsilon, int minLabels) {
      * @param labelsInWindow labelled examples behind it
      * @param lastPublished  the metric of the last published checkpoint, NaN if none is known
      */
-    public boolean passes(double candidate, int labelsInWindow, double lastPublished) {
+    private boolean passes(double candidate, int labelsInWindow, double lastPublished) {
         if (Double.isNaN(candidate) || labelsInWindow < minLabels) {
             return false;
         }
