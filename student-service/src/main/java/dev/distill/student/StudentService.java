@@ -20,6 +20,7 @@ import dev.distill.student.http.UpdateApi;
 import dev.distill.student.metrics.TrainerMetrics;
 import dev.distill.student.pipeline.SigningKeys;
 import dev.distill.student.pipeline.TrainerLoop;
+import dev.distill.student.example.EventLookup;
 import dev.distill.student.pipeline.TrainingLedger;
 import dev.distill.student.topology.JoinTopology;
 import dev.distill.student.training.PrequentialStats;
@@ -138,7 +139,9 @@ public final class StudentService implements AutoCloseable {
         bind(new KafkaClientMetrics(consumer));
         TrainerMetrics metrics = new TrainerMetrics(registry, config.modelName(),
                 new PrequentialStats(config.prequentialWindow()));
-        trainer = new TrainerLoop(config, clock, consumer,
+        EventLookup events = new EventLookup(eventConsumer(config, "recent"), eventConsumer(config, "older"),
+                config.eventsTopic(), config.eventCacheRecords());
+        trainer = new TrainerLoop(config, clock, consumer, events,
                 new DeadLetterPublisher(deadLetterProducer, config.deadLetterTopic(), registry), publisher,
                 publishedMetric, publishedParameters, metrics);
 
@@ -229,6 +232,14 @@ public final class StudentService implements AutoCloseable {
         props.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class);
         props.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class);
         return props;
+    }
+
+    private KafkaConsumer<byte[], byte[]> eventConsumer(StudentServiceConfig config, String role) {
+        KafkaConsumer<byte[], byte[]> c = new KafkaConsumer<>(EventLookup.consumerProperties(
+                config.kafkaClientProperties(ConsumerConfig.configNames()),
+                "student-trainer-events-" + role + "-" + config.modelName(), config.eventCacheRecords()));
+        bind(new KafkaClientMetrics(c));
+        return c;
     }
 
     static Map<String, Object> fleetConsumerProperties(StudentServiceConfig config) {

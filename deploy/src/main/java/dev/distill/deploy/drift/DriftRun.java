@@ -101,7 +101,7 @@ public final class DriftRun {
                 + student.examplesTopic() + " (same start, optimiser, learning rate and batching; no teacher)...");
         long t0 = System.nanoTime();
         LabelsOnlyBaseline.Result baseline = new LabelsOnlyBaseline(student.studentConfig(), start.parameters())
-                .train(client, student.examplesTopic(), READ_TIMEOUT);
+                .train(client, student.examplesTopic(), student.eventsTopic(), READ_TIMEOUT);
         out.printf(Locale.ROOT, "drift report: labels-only student trained on %,d labelled of %,d examples in %d steps "
                         + "(%.1f s); scoring the four models on the clean and the drifted test split...%n",
                 baseline.labelledTrained(), baseline.examplesRead(), baseline.steps(), (System.nanoTime() - t0) / 1e9);

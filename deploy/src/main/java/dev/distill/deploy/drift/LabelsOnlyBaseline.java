@@ -1,6 +1,7 @@
 package dev.distill.deploy.drift;
 
 import dev.distill.common.serde.MalformedRecordException;
+import dev.distill.student.example.EventLookup;
 import dev.distill.student.example.TrainingExample;
 import dev.distill.student.example.TrainingExampleCodec;
 import dev.distill.student.training.Batch;
@@ -9,7 +10,7 @@ import dev.distill.student.training.OnlineStudent;
 import dev.distill.student.training.StudentConfig;
 import java.time.Clock;
 import java.time.Duration;
-import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -68,7 +69,8 @@ public final class LabelsOnlyBaseline {
      * @param clientProperties Kafka client settings (bootstrap servers, security); group and serdes are set here
      * @param timeout          how long reading the topic to its end may take
      */
-    public Result train(Map<String, Object> clientProperties, String examplesTopic, Duration timeout) {
+    public Result train(Map<String, Object> clientProperties, String examplesTopic, String eventsTopic,
+                        Duration timeout) {
         Map<String, Object> props = new HashMap<>(clientProperties);
         props.remove(ConsumerConfig.GROUP_ID_CONFIG);
         props.put(ConsumerConfig.CLIENT_ID_CONFIG, "distill-drift-labels-only");
@@ -81,6 +83,8 @@ public final class LabelsOnlyBaseline {
         int classes = config.parsedArchitecture().numClasses();
         int sampleSize = Math.toIntExact(config.parsedArchitecture().sampleSize());
         try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(props);
+                EventLookup events = EventLookup.open(clientProperties, "distill-drift-labels-only-events",
+                        eventsTopic, 8_192);
                 OnlineStudent student = OnlineStudent.warmStart(config, Clock.systemUTC(), startParameters)) {
             List<PartitionInfo> infos = consumer.partitionsFor(examplesTopic, timeout);
             if (infos == null || infos.isEmpty()) {
@@ -95,7 +99,10 @@ public final class LabelsOnlyBaseline {
             long read = 0;
             long labelled = 0;
             int inWindow = 0;
-            List<TrainingExample> window = new ArrayList<>();
+            // the labelled examples' features, read from the events topic as the trainer reads them
+            float[] features = new float[config.batchSize() * sampleSize];
+            int[] labels = new int[config.batchSize()];
+            int inBatch = 0;
             while (!reachedEnd(consumer, end)) {
                 if (System.nanoTime() > deadline) {
                     throw new IllegalStateException("labels-only baseline: could not read " + examplesTopic
@@ -106,19 +113,21 @@ public final class LabelsOnlyBaseline {
                     inWindow++;
                     try {
                         TrainingExample e = codec.decode(r.value());
-                        if (e.hasLabel() && e.label() < classes && e.featureCount() == sampleSize) {
-                            window.add(e);
+                        if (e.hasLabel() && e.label() < classes) {
+                            events.featuresInto(e, features, inBatch * sampleSize, sampleSize, () -> false);
+                            labels[inBatch++] = e.label();
                         }
                     } catch (MalformedRecordException e) {
                         // the trainer dead-letters these; they teach neither student
                     }
                     if (inWindow == config.batchSize()) {
-                        labelled += step(student, window, sampleSize, classes);
+                        labelled += step(student, features, labels, inBatch, classes);
                         inWindow = 0;
+                        inBatch = 0;
                     }
                 }
             }
-            labelled += step(student, window, sampleSize, classes);
+            labelled += step(student, features, labels, inBatch, classes);
             return new Result(student.parameterBytes(), read, labelled, student.steps());
         }
     }
@@ -132,24 +141,18 @@ public final class LabelsOnlyBaseline {
         return true;
     }
 
-    /** Trains the labelled examples of one window and empties it; returns how many there were. */
-    private static int step(OnlineStudent student, List<TrainingExample> window, int sampleSize, int classes) {
-        int n = window.size();
+    /** Trains the first {@code n} labelled rows of the window's buffers; returns {@code n}. */
+    private static int step(OnlineStudent student, float[] features, int[] labels, int n, int classes) {
         if (n == 0) {
             return 0;
         }
-        float[] features = new float[n * sampleSize];
-        int[] labels = new int[n];
-        for (int i = 0; i < n; i++) {
-            System.arraycopy(window.get(i).features(), 0, features, i * sampleSize, sampleSize);
-            labels[i] = window.get(i).label();
-        }
+        int sampleSize = features.length / labels.length;
         try {
-            student.step(new Batch(n, features, new float[n * classes], new boolean[n], labels));
+            student.step(new Batch(n, Arrays.copyOf(features, n * sampleSize), new float[n * classes], new boolean[n],
+                    Arrays.copyOf(labels, n)));
         } catch (NonFiniteLossException e) {
             // skipped, as the trainer skips it
         }
-        window.clear();
         return n;
     }
 }

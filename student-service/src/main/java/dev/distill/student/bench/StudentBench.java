@@ -6,6 +6,8 @@ import dev.distill.common.data.LabelledImages;
 import dev.distill.common.data.Split;
 import dev.distill.common.event.Event;
 import dev.distill.common.event.Label;
+import dev.distill.common.serde.Encoding;
+import dev.distill.common.serde.EventCodec;
 import dev.distill.student.StudentService;
 import dev.distill.student.config.StudentServiceConfig;
 import dev.distill.student.example.TeacherOutput;
@@ -33,6 +35,7 @@ import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.header.internals.RecordHeaders;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 
 /**
@@ -41,10 +44,10 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
  * resident memory after 10 k and 200 k trained examples. Ends with one machine-readable line
  * {@code student-bench raw_sps=... service_sps=... ratio=... rss_10k_mb=... rss_200k_mb=...}.
  *
- * <p>The service part skips the join: {@link Options#examples()} joined examples (Fashion-MNIST training images,
- * replayed with new ids beyond 60 000, 30 % labelled, all with teacher logits made from the label) are produced to
- * a fresh examples topic with {@link TrainingExampleCodec} before the service starts, so the trainer, not the join,
- * is measured: poll, decode, batch, step, checkpoint and publish. The service rate is timed over
+ * <p>The service part skips the join: {@link Options#examples()} events (Fashion-MNIST training images, replayed with
+ * new ids beyond 60 000) and their joined examples (30 % labelled, all with teacher logits made from the label) are
+ * produced to fresh events and examples topics before the service starts, so the trainer, not the join, is measured:
+ * poll, decode, read the features from the events topic, batch, step, checkpoint and publish. The service rate is timed over
  * {@link Options#serviceExamples()} examples after {@link Options#serviceWarmup()} trained ones (startup and
  * allocator warm-up excluded, as the raw bench excludes its warm-up steps).
  *
@@ -176,7 +179,7 @@ public final class StudentBench {
             try {
                 createTopics(admin, List.of(config.eventsTopic(), config.examplesTopic()));
                 long produceStart = System.nanoTime();
-                produceExamples(bootstrapServers, config.examplesTopic(), options);
+                produceExamples(bootstrapServers, config.eventsTopic(), config.examplesTopic(), options);
                 double produceSeconds = (System.nanoTime() - produceStart) / 1e9;
                 for (int pass = 1; pass <= options.warmupPasses(); pass++) {
                     trainUntil(warmupConfig(settings, dir, run, pass), options.examples(), "warm-up service " + pass,
@@ -323,10 +326,12 @@ public final class StudentBench {
     }
 
     /**
-     * Joined examples straight onto the examples topic: image {@code k mod 60000} under id {@code r<round>-fm-<i>};
-     * every example carries teacher logits peaked at the label; 3 in 10 are LABELLED, the rest SOFT.
+     * Events and their joined examples straight onto the events and examples topics: image {@code k mod 60000} under
+     * id {@code r<round>-fm-<i>}, event {@code k} in partition {@code k mod PARTITIONS} at offset
+     * {@code k / PARTITIONS} (one idempotent producer on a fresh topic writes dense offsets), which its example
+     * names; every example carries teacher logits peaked at the label; 3 in 10 are LABELLED, the rest SOFT.
      */
-    private static void produceExamples(String bootstrap, String topic, Options options) {
+    private static void produceExamples(String bootstrap, String eventsTopic, String topic, Options options) {
         LabelledImages images = FashionMnist.load(options.datasetDir(), Split.TRAIN);
         Map<String, Object> props = new HashMap<>();
         props.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
@@ -337,6 +342,7 @@ public final class StudentBench {
         props.put(ProducerConfig.BATCH_SIZE_CONFIG, 256 * 1024);
         props.put(ProducerConfig.COMPRESSION_TYPE_CONFIG, "lz4");
         TrainingExampleCodec codec = new TrainingExampleCodec();
+        EventCodec events = new EventCodec();
         int[] shape = {images.rows(), images.cols()};
         long t0 = System.currentTimeMillis() - 3_600_000;
         try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(props)) {
@@ -348,11 +354,16 @@ public final class StudentBench {
                 float[] logits = new float[CLASSES];
                 logits[y] = 4f;
                 List<TeacherOutput> teacher = List.of(new TeacherOutput("bench-teacher", "v1", 1f, logits));
-                Event event = new Event(id, ts, shape, images.image(i));
+                int partition = (int) (k % PARTITIONS);
+                long offset = k / PARTITIONS;
+                RecordHeaders headers = new RecordHeaders();
+                Encoding.BINARY.writeTo(headers);
+                producer.send(new ProducerRecord<>(eventsTopic, partition, ts, id.getBytes(StandardCharsets.UTF_8),
+                        events.encode(new Event(id, ts, shape, images.image(i)), Encoding.BINARY), headers));
                 TrainingExample example = k % 10 < 3
-                        ? TrainingExample.labelled(event, teacher, new Label(y, ts + 1))
-                        : TrainingExample.soft(event, teacher);
-                producer.send(new ProducerRecord<>(topic, null, ts, id.getBytes(StandardCharsets.UTF_8),
+                        ? TrainingExample.labelled(id, ts, partition, offset, teacher, new Label(y, ts + 1))
+                        : TrainingExample.soft(id, ts, partition, offset, teacher);
+                producer.send(new ProducerRecord<>(topic, partition, ts, id.getBytes(StandardCharsets.UTF_8),
                         codec.encode(example)));
             }
             producer.flush();

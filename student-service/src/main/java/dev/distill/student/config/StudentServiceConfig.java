@@ -45,6 +45,7 @@ public final class StudentServiceConfig extends StudentJoinConfig {
     public static final String TRANSACTIONAL_ID = "student.publish.transactional.id";
     public static final String UPDATE_API_TOKEN = "student.update.api.token";
     public static final String UPDATE_API_REFRESH_MS = "student.update.api.refresh.ms";
+    public static final String EVENT_CACHE_RECORDS = "student.event.cache.records";
 
     /** What the publishing gate compares. */
     public enum GateMetric {
@@ -148,7 +149,14 @@ public final class StudentServiceConfig extends StudentJoinConfig {
                         GROUP, ++order, ConfigDef.Width.MEDIUM, "Update API token")
                 .define(UPDATE_API_REFRESH_MS, Type.LONG, 1_000L, Range.atLeast(10L), Importance.LOW,
                         "How often the update API re-reads the checkpoints topic for new versions.",
-                        GROUP, ++order, ConfigDef.Width.SHORT, "Update API refresh");
+                        GROUP, ++order, ConfigDef.Width.SHORT, "Update API refresh")
+                .define(EVENT_CACHE_RECORDS, Type.INT, 8_192, new PowerOfTwo(64, 1 << 20), Importance.LOW,
+                        "Events the trainer keeps per partition in each of its two events-topic readers (one for "
+                                + "soft examples, one for labelled ones), a power of two. Examples name their event's "
+                                + "position and the trainer reads its features from the events topic; a label delay "
+                                + "(in events per partition) below this is served without reading the topic twice. "
+                                + "About 3.3 KB per 784-feature event.",
+                        GROUP, ++order, ConfigDef.Width.SHORT, "Event cache");
     }
 
     public String modelName() {
@@ -194,6 +202,10 @@ public final class StudentServiceConfig extends StudentJoinConfig {
 
     public int checkpointKeep() {
         return own.getInt(CHECKPOINT_KEEP);
+    }
+
+    public int eventCacheRecords() {
+        return own.getInt(EVENT_CACHE_RECORDS);
     }
 
     public long checkpointEveryExamples() {
@@ -278,6 +290,22 @@ public final class StudentServiceConfig extends StudentJoinConfig {
         @Override
         public String toString() {
             return "a non-blank model name not ending like /v<n>/manifest or /v<n>/chunk-<i>";
+        }
+    }
+
+    /** A power of two within bounds. */
+    private record PowerOfTwo(int min, int max) implements ConfigDef.Validator {
+        @Override
+        public void ensureValid(String name, Object value) {
+            int v = (Integer) value;
+            if (v < min || v > max || Integer.bitCount(v) != 1) {
+                throw new ConfigException(name, value, "must be a power of two in [" + min + ", " + max + "]");
+            }
+        }
+
+        @Override
+        public String toString() {
+            return "a power of two in [" + min + ", " + max + "]";
         }
     }
 }

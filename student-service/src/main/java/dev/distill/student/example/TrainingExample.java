@@ -2,7 +2,6 @@ package dev.distill.student.example;
 
 import dev.distill.common.event.Event;
 import dev.distill.common.event.Label;
-import java.util.Arrays;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Objects;
@@ -12,15 +11,22 @@ import java.util.Set;
  * One joined training example, as the join writes it to the examples topic (key: event id, UTF-8; value:
  * {@link TrainingExampleCodec}).
  *
- * <p>A {@link Kind#SOFT} example carries the event and the teacher logits present when it was emitted (all expected
- * teachers, or those that answered within {@code student.join.window.ms}); it has no label. A {@link Kind#LABELLED}
- * example is written once when the event's label arrives within the label horizon and carries the teacher logits
- * present at that moment (possibly none). An event therefore yields at most one example of each kind.
+ * <p>An example does not carry the event's features: it names the event's position in the events topic
+ * ({@code eventPartition}, {@code eventOffset}), and the trainer reads the features from there
+ * ({@link EventLookup}). Features are written to Kafka once, by the producer; a join that copied them into its state
+ * and into every example wrote 5.8x the input back to Kafka (docs/benchmarks.md).
  *
+ * <p>A {@link Kind#SOFT} example carries the teacher logits present when it was emitted (all expected teachers, or
+ * those that answered within {@code student.join.window.ms}); it has no label. A {@link Kind#LABELLED} example is
+ * written once when the event's label arrives within the label horizon and carries the teacher logits present at that
+ * moment (possibly none). An event therefore yields at most one example of each kind.
+ *
+ * @param eventPartition partition of the events topic that holds the event
+ * @param eventOffset    offset of the event's record in that partition
  * @param label          class index, or {@link #NO_LABEL} for a soft example
  * @param labelTimestamp when the label became known (epoch ms), or {@link #NO_LABEL} for a soft example
  */
-public record TrainingExample(String eventId, long eventTimestamp, int[] shape, float[] features,
+public record TrainingExample(String eventId, long eventTimestamp, int eventPartition, long eventOffset,
                               List<TeacherOutput> teachers, int label, long labelTimestamp, Kind kind) {
 
     public static final int NO_LABEL = -1;
@@ -36,15 +42,24 @@ public record TrainingExample(String eventId, long eventTimestamp, int[] shape, 
     }
 
     public TrainingExample {
-        Objects.requireNonNull(kind, "kind");
-        Objects.requireNonNull(shape, "shape");
-        Objects.requireNonNull(features, "features");
-        Objects.requireNonNull(teachers, "teachers");
-        shape = shape.clone();
-        features = features.clone();
-        // Event's checks of id, timestamp, shape and finiteness, with its messages
-        Event.check(eventId, eventTimestamp, shape, features, 0, features.length);
+        checkEvent(eventId, eventTimestamp, eventPartition, eventOffset);
         teachers = checkTeachersAndLabel(eventId, teachers, label, labelTimestamp, kind);
+    }
+
+    /** The constructor's checks of the event's id, timestamp and position. */
+    static void checkEvent(String eventId, long eventTimestamp, int eventPartition, long eventOffset) {
+        if (eventId == null || eventId.isBlank() || eventId.length() > Event.MAX_ID_LENGTH) {
+            throw new IllegalArgumentException("example event id must be a non-blank string of at most "
+                    + Event.MAX_ID_LENGTH + " characters");
+        }
+        if (eventTimestamp < 0) {
+            throw new IllegalArgumentException("example " + eventId + ": event timestamp " + eventTimestamp
+                    + " is negative");
+        }
+        if (eventPartition < 0 || eventOffset < 0) {
+            throw new IllegalArgumentException("example " + eventId + ": event position " + eventPartition + "/"
+                    + eventOffset + " is negative");
+        }
     }
 
     /**
@@ -93,42 +108,23 @@ public record TrainingExample(String eventId, long eventTimestamp, int[] shape, 
         return teachers;
     }
 
-    public static TrainingExample soft(Event event, List<TeacherOutput> teachers) {
-        return new TrainingExample(event.id(), event.timestamp(), event.shape(), event.features(), teachers,
-                NO_LABEL, NO_LABEL, Kind.SOFT);
+    /**
+     * A soft example of the event at {@code partition}/{@code offset} of the events topic.
+     */
+    public static TrainingExample soft(String eventId, long eventTimestamp, int partition, long offset,
+                                       List<TeacherOutput> teachers) {
+        return new TrainingExample(eventId, eventTimestamp, partition, offset, teachers, NO_LABEL, NO_LABEL, Kind.SOFT);
     }
 
-    public static TrainingExample labelled(Event event, List<TeacherOutput> teachers, Label label) {
-        return new TrainingExample(event.id(), event.timestamp(), event.shape(), event.features(), teachers,
-                label.label(), label.timestamp(), Kind.LABELLED);
+    /** A labelled example of the event at {@code partition}/{@code offset} of the events topic. */
+    public static TrainingExample labelled(String eventId, long eventTimestamp, int partition, long offset,
+                                           List<TeacherOutput> teachers, Label label) {
+        return new TrainingExample(eventId, eventTimestamp, partition, offset, teachers, label.label(),
+                label.timestamp(), Kind.LABELLED);
     }
 
     public boolean hasLabel() {
         return kind == Kind.LABELLED;
-    }
-
-    @Override
-    public int[] shape() {
-        return shape.clone();
-    }
-
-    @Override
-    public float[] features() {
-        return features.clone();
-    }
-
-    public int featureCount() {
-        return features.length;
-    }
-
-    /** Feature {@code i} without copying, for trainers filling a batch buffer. */
-    public float feature(int i) {
-        return features[i];
-    }
-
-    /** Copies the features into {@code dst} at {@code offset} (one copy, for trainers filling a batch buffer). */
-    public void copyFeaturesInto(float[] dst, int offset) {
-        System.arraycopy(features, 0, dst, offset, features.length);
     }
 
     /** The output of {@code teacherId}, or null when that teacher is not present. */
@@ -142,22 +138,9 @@ public record TrainingExample(String eventId, long eventTimestamp, int[] shape, 
     }
 
     @Override
-    public boolean equals(Object o) {
-        return o instanceof TrainingExample e && eventTimestamp == e.eventTimestamp && label == e.label
-                && labelTimestamp == e.labelTimestamp && kind == e.kind && eventId.equals(e.eventId)
-                && Arrays.equals(shape, e.shape) && Arrays.equals(features, e.features) && teachers.equals(e.teachers);
-    }
-
-    @Override
-    public int hashCode() {
-        return Objects.hash(eventId, eventTimestamp, Arrays.hashCode(shape), Arrays.hashCode(features), teachers,
-                label, labelTimestamp, kind);
-    }
-
-    @Override
     public String toString() {
-        return "TrainingExample[" + kind + ", eventId=" + eventId + ", eventTimestamp=" + eventTimestamp + ", shape="
-                + Arrays.toString(shape) + ", teachers=" + teachers.stream().map(TeacherOutput::teacherId).toList()
-                + (hasLabel() ? ", label=" + label + ", labelTimestamp=" + labelTimestamp : "") + "]";
+        return "TrainingExample[" + kind + ", eventId=" + eventId + ", eventTimestamp=" + eventTimestamp + ", event at "
+                + eventPartition + "/" + eventOffset + ", teachers=" + teachers.stream().map(TeacherOutput::teacherId)
+                .toList() + (hasLabel() ? ", label=" + label + ", labelTimestamp=" + labelTimestamp : "") + "]";
     }
 }

@@ -1,17 +1,12 @@
 package dev.distill.student.example;
 
-import dev.distill.common.event.Event;
 import dev.distill.common.serde.BinaryIn;
 import dev.distill.common.serde.MalformedRecordException;
 import dev.distill.common.serde.MalformedRecordException.Reason;
-import java.nio.BufferUnderflowException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
-import java.nio.CharBuffer;
-import java.nio.charset.CharacterCodingException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Supplier;
@@ -21,22 +16,24 @@ import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.common.serialization.Serializer;
 
 /**
- * The compact binary form of a {@link TrainingExample}: little-endian, float32 arrays 4-byte aligned.
+ * The compact binary form of a {@link TrainingExample}: little-endian, float32 arrays 4-byte aligned. Version 2 names
+ * the event's position in the events topic instead of carrying its features (version 1 did, and is refused with a
+ * message that says so).
  *
  * <pre>
  * offset size
  *  0      2   magic D1 58
- *  2      1   version (1)
+ *  2      1   version (2)
  *  3      1   kind: 'S' soft, 'L' labelled
  *  4      8   i64 event timestamp
  * 12      4   i32 label (-1 when soft)
  * 16      8   i64 label timestamp (-1 when soft)
- * 24      2   u16 event id length (UTF-8 bytes)
- * 26      1   u8 rank
- * 27      1   u8 teacher count
- * 28   4*rank i32 shape
- *         n   event id, UTF-8; zero padding to a multiple of 4
- *      4*prod f32 features
+ * 24      8   i64 offset of the event in the events topic
+ * 32      4   i32 partition of the event in the events topic
+ * 36      2   u16 event id length (UTF-8 bytes)
+ * 38      1   reserved, 0
+ * 39      1   u8 teacher count
+ * 40      n   event id, UTF-8; zero padding to a multiple of 4
  * per teacher:
  *         2   u16 teacher id length,  2  u16 model version length
  *         4   i32 number of classes,  4  f32 weight
@@ -50,10 +47,10 @@ public final class TrainingExampleCodec implements Serializer<TrainingExample>, 
 
     public static final byte MAGIC_0 = (byte) 0xD1;
     public static final byte MAGIC_1 = (byte) 0x58;
-    public static final byte VERSION = 1;
+    public static final byte VERSION = 2;
     static final byte KIND_SOFT = 'S';
     static final byte KIND_LABELLED = 'L';
-    private static final int HEADER_BYTES = 28;
+    private static final int HEADER_BYTES = 40;
     private static final String WHAT = "training example";
 
     public byte[] encode(TrainingExample e) {
@@ -61,9 +58,8 @@ public final class TrainingExampleCodec implements Serializer<TrainingExample>, 
         if (id.length > 0xFFFF) {
             throw new IllegalArgumentException("example id is " + id.length + " UTF-8 bytes; the frame allows 65535");
         }
-        int[] shape = e.shape();
         List<byte[][]> names = new ArrayList<>();
-        int size = align(HEADER_BYTES + 4 * shape.length + id.length) + 4 * e.featureCount();
+        int size = align(HEADER_BYTES + id.length);
         for (TeacherOutput t : e.teachers()) {
             byte[] teacher = t.teacherId().getBytes(StandardCharsets.UTF_8);
             byte[] version = t.modelVersion().getBytes(StandardCharsets.UTF_8);
@@ -73,14 +69,10 @@ public final class TrainingExampleCodec implements Serializer<TrainingExample>, 
         ByteBuffer b = ByteBuffer.allocate(size).order(ByteOrder.LITTLE_ENDIAN);
         b.put(MAGIC_0).put(MAGIC_1).put(VERSION).put(e.kind() == TrainingExample.Kind.SOFT ? KIND_SOFT : KIND_LABELLED);
         b.putLong(e.eventTimestamp()).putInt(e.label()).putLong(e.labelTimestamp());
-        b.putShort((short) id.length).put((byte) shape.length).put((byte) e.teachers().size());
-        for (int d : shape) {
-            b.putInt(d);
-        }
+        b.putLong(e.eventOffset()).putInt(e.eventPartition());
+        b.putShort((short) id.length).put((byte) 0).put((byte) e.teachers().size());
         b.put(id);
         b.position(align(b.position()));
-        b.asFloatBuffer().put(e.features());
-        b.position(b.position() + 4 * e.featureCount());
         for (int i = 0; i < e.teachers().size(); i++) {
             TeacherOutput t = e.teachers().get(i);
             byte[] teacher = names.get(i)[0];
@@ -98,46 +90,10 @@ public final class TrainingExampleCodec implements Serializer<TrainingExample>, 
     /**
      * Decodes one example.
      *
-     * @throws MalformedRecordException for anything that is not a complete, valid version-1 frame
+     * @throws MalformedRecordException for anything that is not a complete, valid version-2 frame
      */
     public TrainingExample decode(byte[] bytes) {
-        return guarded(() -> {
-            Frame f = readFrame(bytes, null, 0, -1);
-            return new TrainingExample(f.eventId(), f.eventTimestamp(), f.shape(), f.features(), f.teachers(),
-                    f.label(), f.labelTimestamp(), f.kind());
-        });
-    }
-
-    /** An example without its features: what {@link #decodeInto} returns besides the features it wrote. */
-    public record Head(String eventId, long eventTimestamp, List<TeacherOutput> teachers, int label,
-                       long labelTimestamp, TrainingExample.Kind kind) {
-        public boolean hasLabel() {
-            return kind == TrainingExample.Kind.LABELLED;
-        }
-    }
-
-    /**
-     * Decodes an example whose features must number exactly {@code count}, writing them straight into
-     * {@code dst[offset, offset + count)} instead of a new array: the trainer decodes into its batch, with one copy
-     * of the features where {@link #decode} makes three. Validates exactly as {@code decode} does, and throws only
-     * {@link MalformedRecordException} ({@code WRONG_SHAPE} for another count); on a failure
-     * {@code dst[offset, offset + count)} may hold part of the values and must be treated as garbage.
-     *
-     * @throws IndexOutOfBoundsException if {@code dst} has no room for {@code count} values at {@code offset} (a
-     *                                   caller error, not a record error)
-     */
-    public Head decodeInto(byte[] bytes, float[] dst, int offset, int count) {
-        if (offset < 0 || count < 0 || offset > dst.length - count) {
-            throw new IndexOutOfBoundsException("no room for " + count + " features at " + offset + " in an array of "
-                    + dst.length);
-        }
-        return guarded(() -> {
-            Frame f = readFrame(bytes, dst, offset, count);
-            Event.check(f.eventId(), f.eventTimestamp(), f.shape(), dst, offset, count);
-            List<TeacherOutput> teachers = TrainingExample.checkTeachersAndLabel(f.eventId(), f.teachers(),
-                    f.label(), f.labelTimestamp(), f.kind());
-            return new Head(f.eventId(), f.eventTimestamp(), teachers, f.label(), f.labelTimestamp(), f.kind());
-        });
+        return guarded(() -> readFrame(bytes));
     }
 
     /** Runs a decode so that it throws only {@link MalformedRecordException}, whatever the bytes. */
@@ -154,15 +110,7 @@ public final class TrainingExampleCodec implements Serializer<TrainingExample>, 
         }
     }
 
-    /** A frame's fields; {@code features} is null when they were written into the caller's array. */
-    private record Frame(String eventId, long eventTimestamp, int[] shape, float[] features,
-                         List<TeacherOutput> teachers, int label, long labelTimestamp, TrainingExample.Kind kind) {}
-
-    /**
-     * Reads a frame; the features go to a new array when {@code dst} is null, else into {@code dst} at
-     * {@code offset}, after checking that the shape holds exactly {@code expected} of them.
-     */
-    private Frame readFrame(byte[] bytes, float[] dst, int offset, int expected) {
+    private TrainingExample readFrame(byte[] bytes) {
         if (bytes == null || bytes.length == 0) {
             throw new MalformedRecordException(Reason.EMPTY, WHAT + " has no value");
         }
@@ -174,7 +122,9 @@ public final class TrainingExampleCodec implements Serializer<TrainingExample>, 
         }
         if (bytes[2] != VERSION) {
             throw new MalformedRecordException(Reason.UNKNOWN_ENCODING, WHAT + ": version " + (bytes[2] & 0xFF)
-                    + " is not supported (this reader knows version " + VERSION + ")");
+                    + " is not supported (this reader knows version " + VERSION + (bytes[2] == 1
+                    ? "; version 1 carried the features and came from an older join: start the join with a fresh "
+                    + "student.application.id and examples topic)" : ")"));
         }
         TrainingExample.Kind kind = switch (bytes[3]) {
             case KIND_SOFT -> TrainingExample.Kind.SOFT;
@@ -186,38 +136,13 @@ public final class TrainingExampleCodec implements Serializer<TrainingExample>, 
         long eventTimestamp = in.i64("event timestamp");
         int label = in.i32("label");
         long labelTimestamp = in.i64("label timestamp");
+        long eventOffset = in.i64("event offset");
+        int eventPartition = in.i32("event partition");
         int idLength = in.u16("id length");
-        int rank = in.u8("rank");
+        in.zeros(1, "reserved byte");
         int teacherCount = in.u8("teacher count");
-        if (rank < 1 || rank > Event.MAX_RANK) {
-            throw new MalformedRecordException(Reason.WRONG_SHAPE, WHAT + ": rank " + rank + " is outside 1.."
-                    + Event.MAX_RANK);
-        }
-        int[] shape = new int[rank];
-        long count = 1;
-        for (int i = 0; i < rank; i++) {
-            shape[i] = in.i32("shape");
-            if (shape[i] < 1) {
-                throw new MalformedRecordException(Reason.WRONG_SHAPE, WHAT + ": shape[" + i + "] is " + shape[i]);
-            }
-            count *= shape[i];
-            // Bounded by the bytes present before any allocation, so a hostile shape cannot exhaust the heap.
-            if (4 * count > bytes.length) {
-                throw new MalformedRecordException(Reason.TRUNCATED, WHAT + ": shape needs at least " + count
-                        + " features but the frame has " + bytes.length + " bytes");
-            }
-        }
         String id = in.utf8(idLength, "event id");
-        in.align("padding before features");
-        float[] features = null;
-        if (dst == null) {
-            features = in.f32s((int) count, "features");
-        } else if (count != expected) {
-            throw new MalformedRecordException(Reason.WRONG_SHAPE, WHAT + " " + id + ": expected " + expected
-                    + " features, got " + count + " (shape " + Arrays.toString(shape) + ")");
-        } else {
-            in.f32sInto(dst, offset, expected, "features");
-        }
+        in.align("padding after the event id");
         List<TeacherOutput> teachers = new ArrayList<>(teacherCount);
         for (int t = 0; t < teacherCount; t++) {
             int teacherLength = in.u16("teacher id length");
@@ -235,7 +160,8 @@ public final class TrainingExampleCodec implements Serializer<TrainingExample>, 
             teachers.add(new TeacherOutput(teacher, version, weight, logits));
         }
         in.end();
-        return new Frame(id, eventTimestamp, shape, features, teachers, label, labelTimestamp, kind);
+        return new TrainingExample(id, eventTimestamp, eventPartition, eventOffset, teachers, label, labelTimestamp,
+                kind);
     }
 
     static int align(int offset) {

@@ -2,7 +2,9 @@ package dev.distill.student.pipeline;
 
 import dev.distill.common.kafka.DeadLetterPublisher;
 import dev.distill.common.serde.MalformedRecordException;
+import dev.distill.student.example.EventLookup;
 import dev.distill.student.example.TeacherOutput;
+import dev.distill.student.example.TrainingExample;
 import dev.distill.student.example.TrainingExampleCodec;
 import dev.distill.student.training.Batch;
 import dev.distill.student.training.TeacherEnsemble;
@@ -14,6 +16,7 @@ import java.util.Map;
 import java.util.OptionalLong;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CancellationException;
 import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.consumer.Consumer;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -21,7 +24,8 @@ import org.apache.kafka.clients.consumer.ConsumerRecords;
 import org.apache.kafka.common.TopicPartition;
 
 /**
- * The trainer's prefetch thread: polls the examples topic, decodes and checks each record, folds the teachers' logits
+ * The trainer's prefetch thread: polls the examples topic, decodes and checks each record, reads its event's features
+ * from the events topic ({@link EventLookup}), folds the teachers' logits
  * into soft targets and packs whole training batches, so that the training thread only steps. It hands batches over
  * through a bounded queue; each carries the consumer position of every partition just after its last record, so
  * that a checkpoint taken after training it holds offsets that cover exactly what was trained.
@@ -52,12 +56,13 @@ final class ExampleFetcher implements Runnable {
     /** Validates a decoded example against its record, throwing {@link MalformedRecordException}. */
     @FunctionalInterface
     interface Check {
-        TrainingExampleCodec.Head apply(TrainingExampleCodec.Head example, ConsumerRecord<byte[], byte[]> record);
+        TrainingExample apply(TrainingExample example, ConsumerRecord<byte[], byte[]> record);
     }
 
     private final List<TopicPartition> partitions;
     private final Map<TopicPartition, Integer> index = new HashMap<>();
     private final TrainingExampleCodec codec = new TrainingExampleCodec();
+    private final EventLookup events;
     private final Check check;
     private final DeadLetterPublisher deadLetters;
     private final int batchSize;
@@ -88,13 +93,13 @@ final class ExampleFetcher implements Runnable {
 
     /**
      * @param start the consumer's position per partition (in {@code partitions} order) when this thread takes over
-     * @param check validates a decoded example (its features, {@code sampleSize} of them, are checked already)
-     *              against its record, throwing {@link MalformedRecordException}
+     * @param events reads each example's features from the events topic; this thread closes it when it ends
+     * @param check validates a decoded example against its record, throwing {@link MalformedRecordException}
      * @param champion scores the labelled rows of each batch with the last published version; null for none. This
      *                 thread closes it when it ends.
      */
     ExampleFetcher(Consumer<byte[], byte[]> consumer, List<TopicPartition> partitions, long[] start,
-                   Check check,
+                   EventLookup events, Check check,
                    DeadLetterPublisher deadLetters, ChampionScorer champion, int batchSize, int sampleSize,
                    int classes, float temperature, String threadName) {
         this.consumer = consumer;
@@ -102,6 +107,7 @@ final class ExampleFetcher implements Runnable {
         for (int i = 0; i < partitions.size(); i++) {
             index.put(partitions.get(i), i);
         }
+        this.events = events;
         this.check = check;
         this.deadLetters = deadLetters;
         this.champion = champion;
@@ -194,6 +200,11 @@ final class ExampleFetcher implements Runnable {
             if (rows > 0 || moved) {
                 handOver();
             }
+        } catch (CancellationException e) {
+            // stopping while an event read waited for the cluster: that record is left for the next run
+            if (rows > 0 || moved) {
+                handOver();
+            }
         } catch (RuntimeException e) {
             failure = e;
         } catch (Error e) {
@@ -203,25 +214,24 @@ final class ExampleFetcher implements Runnable {
             if (champion != null) {
                 champion.close();
             }
+            events.close();
         }
     }
 
     private void add(ConsumerRecord<byte[], byte[]> r) {
-        Integer at = index.get(new TopicPartition(r.topic(), r.partition()));
-        if (at != null) {
-            positions[at] = r.offset() + 1;
-        }
-        moved = true;
         int i = rows;
-        TrainingExampleCodec.Head e;
+        TrainingExample e;
         try {
+            e = check.apply(codec.decode(r.value()), r);
             // the features go straight into the batch; a rejected record's partial row is overwritten by the next
-            e = check.apply(codec.decodeInto(r.value(), features, i * sampleSize, sampleSize), r);
+            events.featuresInto(e, features, i * sampleSize, sampleSize, () -> stopping);
         } catch (MalformedRecordException ex) {
+            advance(r);
             deadLetters.publish(r, ex);
             dead++;
             return;
         }
+        advance(r);
         teacherTop[i] = -1;
         hasSoft[i] = softTarget(e.teachers(), temperature, classes, soft, i * classes);
         if (hasSoft[i]) {
@@ -240,6 +250,14 @@ final class ExampleFetcher implements Runnable {
         }
         newestEvent = Math.max(newestEvent, e.eventTimestamp());
         rows++;
+    }
+
+    private void advance(ConsumerRecord<byte[], byte[]> r) {
+        Integer at = index.get(new TopicPartition(r.topic(), r.partition()));
+        if (at != null) {
+            positions[at] = r.offset() + 1;
+        }
+        moved = true;
     }
 
     /**

@@ -6,7 +6,8 @@ import dev.distill.common.serde.MalformedRecordException;
 import dev.distill.common.serde.MalformedRecordException.Reason;
 import dev.distill.student.config.StudentServiceConfig;
 import dev.distill.student.example.TeacherOutput;
-import dev.distill.student.example.TrainingExampleCodec;
+import dev.distill.student.example.EventLookup;
+import dev.distill.student.example.TrainingExample;
 import dev.distill.student.metrics.TrainerMetrics;
 import dev.distill.student.training.Batch;
 import dev.distill.student.training.CheckpointStore;
@@ -77,6 +78,7 @@ public final class TrainerLoop implements Runnable {
     private final StudentServiceConfig config;
     private final Clock clock;
     private final Consumer<byte[], byte[]> consumer;
+    private final EventLookup events;
     private final DeadLetterPublisher deadLetters;
     private final CheckpointPublisher publisher;
     private final TrainerMetrics metrics;
@@ -125,11 +127,12 @@ public final class TrainerLoop implements Runnable {
      *                           gate's champion until this loop publishes
      */
     public TrainerLoop(StudentServiceConfig config, Clock clock, Consumer<byte[], byte[]> consumer,
-                       DeadLetterPublisher deadLetters, CheckpointPublisher publisher, double publishedMetric,
+                       EventLookup events, DeadLetterPublisher deadLetters, CheckpointPublisher publisher, double publishedMetric,
                        byte[] publishedParameters, TrainerMetrics metrics) {
         this.config = Objects.requireNonNull(config, "config");
         this.clock = Objects.requireNonNull(clock, "clock");
         this.consumer = Objects.requireNonNull(consumer, "consumer");
+        this.events = Objects.requireNonNull(events, "events");
         this.deadLetters = Objects.requireNonNull(deadLetters, "deadLetters");
         this.publisher = publisher;
         this.metrics = Objects.requireNonNull(metrics, "metrics");
@@ -245,6 +248,9 @@ public final class TrainerLoop implements Runnable {
             if (student != null) {
                 student.close();
             }
+            if (fetcher == null) {
+                events.close(); // the fetcher closes it when it ran
+            }
             consumer.close();
         }
     }
@@ -313,7 +319,7 @@ public final class TrainerLoop implements Runnable {
         }
         writer = new CheckpointWriter(config, store, ledger, publisher, champion, metrics, publishedVersion,
                 publishedMetric);
-        fetcher = new ExampleFetcher(consumer, partitions, trainedPositions, this::check, deadLetters, champion,
+        fetcher = new ExampleFetcher(consumer, partitions, trainedPositions, events, this::check, deadLetters, champion,
                 batchSize,
                 (int) sampleSize, classes, studentConfig.temperature(), "trainer-fetch-" + config.modelName());
         fetcher.start();
@@ -360,8 +366,8 @@ public final class TrainerLoop implements Runnable {
         }
     }
 
-    /** Runs on the fetcher's thread: reads only final fields. The codec has checked the feature count. */
-    private TrainingExampleCodec.Head check(TrainingExampleCodec.Head e, ConsumerRecord<byte[], byte[]> r) {
+    /** Runs on the fetcher's thread: reads only final fields. */
+    private TrainingExample check(TrainingExample e, ConsumerRecord<byte[], byte[]> r) {
         for (TeacherOutput t : e.teachers()) {
             if (t.numClasses() != classes) {
                 throw new MalformedRecordException(Reason.WRONG_SHAPE, where(r) + ": teacher " + t.teacherId()

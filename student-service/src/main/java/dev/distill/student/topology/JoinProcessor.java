@@ -47,6 +47,8 @@ final class JoinProcessor implements Processor<byte[], byte[], byte[], byte[]> {
     private final TeacherLogitsCodec logits;
     private final LabelCodec labels;
     private final TrainingExampleCodec examples = new TrainingExampleCodec();
+    /** Where events are decoded to be validated; their features are not kept. */
+    private final float[] scratch;
     private final List<TeacherSpec> expected;
     private final long windowMs;
     private final long horizonMs;
@@ -70,6 +72,7 @@ final class JoinProcessor implements Processor<byte[], byte[], byte[], byte[]> {
         this.windowMs = config.joinWindow().toMillis();
         this.horizonMs = config.labelHorizon().toMillis();
         this.orphanHoldMs = config.orphanHold().toMillis();
+        this.scratch = new float[Math.toIntExact(config.modelInputSize())];
     }
 
     @Override
@@ -112,11 +115,13 @@ final class JoinProcessor implements Processor<byte[], byte[], byte[], byte[]> {
 
     private void onEvent(Record<byte[], byte[]> record) {
         String key = key(record, "event");
-        Event event = events.decode(record.value(), record.headers());
+        // Validates the whole event (shape, finiteness, id) as the trainer will read it; keeps only its position.
+        EventCodec.Head event = events.decodeInto(record.value(), record.headers(), scratch, 0, scratch.length);
         if (!event.id().equals(key)) {
             throw new MalformedRecordException(Reason.BAD_VALUE, "event " + event.id() + ": record key '" + key
                     + "' differs from the event id; producers must key events by their id");
         }
+        RecordMetadata at = context.recordMetadata().orElseThrow();
         long now = now(record);
         byte[] stored = states.get(key);
         JoinState state = stored == null ? null : JoinState.decode(stored);
@@ -131,11 +136,11 @@ final class JoinProcessor implements Processor<byte[], byte[], byte[], byte[]> {
             log.debug("event {} seen again; keeping the first", key);
             return;
         }
-        state = state.withEvent(event);
+        state = state.withEvent(new JoinState.EventAt(event.timestamp(), at.partition(), at.offset()));
         schedule(Deadline.plus(event.timestamp(), windowMs), Deadline.Kind.WINDOW, key);
         schedule(Deadline.plus(event.timestamp(), horizonMs), Deadline.Kind.EXPIRE, key);
-        state = maybeEmitSoft(state, now, record.timestamp());
-        states.put(key, maybeApplyHeldLabel(state, now, record.timestamp()).encode());
+        state = maybeEmitSoft(key, state, now, record.timestamp());
+        states.put(key, maybeApplyHeldLabel(key, state, now, record.timestamp()).encode());
     }
 
     private void onLogits(Record<byte[], byte[]> record) {
@@ -161,8 +166,8 @@ final class JoinProcessor implements Processor<byte[], byte[], byte[], byte[]> {
             log.debug("logits of {} for {} seen again; keeping the first", teacher.teacherId(), key);
             return;
         }
-        state = maybeEmitSoft(state.withLogits(teacher), now, record.timestamp());
-        states.put(key, maybeApplyHeldLabel(state, now, record.timestamp()).encode());
+        state = maybeEmitSoft(key, state.withLogits(teacher), now, record.timestamp());
+        states.put(key, maybeApplyHeldLabel(key, state, now, record.timestamp()).encode());
     }
 
     private void onLabel(Record<byte[], byte[]> record) {
@@ -194,7 +199,7 @@ final class JoinProcessor implements Processor<byte[], byte[], byte[], byte[]> {
             metrics.labelsDuplicate.increment();
             return;
         }
-        states.put(key, maybeApplyHeldLabel(state.withPendingLabel(label), now, record.timestamp()).encode());
+        states.put(key, maybeApplyHeldLabel(key, state.withPendingLabel(label), now, record.timestamp()).encode());
     }
 
     /**
@@ -203,7 +208,7 @@ final class JoinProcessor implements Processor<byte[], byte[], byte[], byte[]> {
      * therefore still yields a labelled example with the teacher's view, which prequential evaluation needs for the
      * teacher's accuracy and the student-teacher agreement on the same labels.
      */
-    private JoinState maybeApplyHeldLabel(JoinState state, long now, long timestamp) {
+    private JoinState maybeApplyHeldLabel(String id, JoinState state, long now, long timestamp) {
         if (!state.hasEvent() || state.pendingLabel() == null) {
             return state;
         }
@@ -211,11 +216,11 @@ final class JoinProcessor implements Processor<byte[], byte[], byte[], byte[]> {
         if (!windowClosed && completeness(present(state)) != JoinMetrics.Teachers.ALL) {
             return state;
         }
-        return applyLabel(state, state.pendingLabel(), timestamp);
+        return applyLabel(id, state, state.pendingLabel(), timestamp);
     }
 
-    private JoinState applyLabel(JoinState state, Label label, long timestamp) {
-        Event event = state.event();
+    private JoinState applyLabel(String id, JoinState state, Label label, long timestamp) {
+        JoinState.EventAt event = state.event();
         if (state.labelled()) {
             metrics.labelsDuplicate.increment();
             return state.withPendingLabel(null);
@@ -226,7 +231,8 @@ final class JoinProcessor implements Processor<byte[], byte[], byte[], byte[]> {
             return state.withPendingLabel(null);
         }
         List<TeacherOutput> present = present(state);
-        emit(TrainingExample.labelled(event, present, label), timestamp);
+        emit(TrainingExample.labelled(id, event.timestamp(), event.partition(), event.offset(), present, label),
+                timestamp);
         metrics.example("labelled", completeness(present));
         metrics.labelsJoined.increment();
         metrics.labelDelay(delay);
@@ -234,7 +240,7 @@ final class JoinProcessor implements Processor<byte[], byte[], byte[], byte[]> {
     }
 
     /** Emits the SOFT example when all expected teachers are present, or some are and the window has closed. */
-    private JoinState maybeEmitSoft(JoinState state, long now, long timestamp) {
+    private JoinState maybeEmitSoft(String id, JoinState state, long now, long timestamp) {
         if (!state.hasEvent() || state.softEmitted()) {
             return state;
         }
@@ -247,7 +253,8 @@ final class JoinProcessor implements Processor<byte[], byte[], byte[], byte[]> {
         if (completeness != JoinMetrics.Teachers.ALL && !windowClosed) {
             return state;
         }
-        emit(TrainingExample.soft(state.event(), present), timestamp);
+        JoinState.EventAt event = state.event();
+        emit(TrainingExample.soft(id, event.timestamp(), event.partition(), event.offset(), present), timestamp);
         metrics.example("soft", completeness);
         return state.withSoftEmitted();
     }
@@ -319,7 +326,7 @@ final class JoinProcessor implements Processor<byte[], byte[], byte[], byte[]> {
         JoinState state = JoinState.decode(stored);
         switch (d.kind()) {
             case WINDOW -> {
-                JoinState after = maybeApplyHeldLabel(maybeEmitSoft(state, streamTime, streamTime), streamTime,
+                JoinState after = maybeApplyHeldLabel(id, maybeEmitSoft(id, state, streamTime, streamTime), streamTime,
                         streamTime);
                 if (after != state) {
                     states.put(id, after.encode());

@@ -1,34 +1,35 @@
 package dev.distill.student.topology;
 
-import dev.distill.common.event.Event;
 import dev.distill.common.event.Label;
 import dev.distill.common.event.TeacherLogits;
 import dev.distill.common.serde.Encoding;
-import dev.distill.common.serde.EventCodec;
 import dev.distill.common.serde.TeacherLogitsCodec;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.List;
 
 /**
- * What the join retains about one event id. The event may be absent (its logits or label arrived first); a label that
- * arrived before its event is held as {@code pendingLabel}.
+ * What the join retains about one event id: where the event is in the events topic (not its features: the trainer
+ * reads them from there), the teachers' logits, and what was emitted. The event may be absent (its logits or label
+ * arrived first); a label that arrived before its event is held as {@code pendingLabel}.
  *
  * @param createdAt stream time when the first record for this id arrived; orphans expire relative to it
  */
-record JoinState(Event event, List<TeacherLogits> logits, boolean softEmitted, boolean labelled, Label pendingLabel,
+record JoinState(EventAt event, List<TeacherLogits> logits, boolean softEmitted, boolean labelled, Label pendingLabel,
                  long createdAt) {
 
     private static final byte MAGIC_0 = 'J';
     private static final byte MAGIC_1 = 'S';
-    private static final byte VERSION = 1;
+    private static final byte VERSION = 2;
     private static final int HAS_EVENT = 1;
     private static final int SOFT_EMITTED = 2;
     private static final int LABELLED = 4;
     private static final int HAS_PENDING_LABEL = 8;
-    // Embedded records reuse the wire codecs' binary frames, so the state store holds no second format to maintain.
-    private static final EventCodec EVENTS = new EventCodec();
+    // Logits reuse the wire codec's binary frame, so the state store holds no second format to maintain.
     private static final TeacherLogitsCodec LOGITS = new TeacherLogitsCodec();
+
+    /** An event's timestamp and position in the events topic. */
+    record EventAt(long timestamp, int partition, long offset) {}
 
     JoinState {
         logits = List.copyOf(logits);
@@ -46,7 +47,7 @@ record JoinState(Event event, List<TeacherLogits> logits, boolean softEmitted, b
         return logits.stream().anyMatch(l -> l.teacherId().equals(teacherId));
     }
 
-    JoinState withEvent(Event e) {
+    JoinState withEvent(EventAt e) {
         return new JoinState(e, logits, softEmitted, labelled, pendingLabel, createdAt);
     }
 
@@ -69,9 +70,8 @@ record JoinState(Event event, List<TeacherLogits> logits, boolean softEmitted, b
     }
 
     byte[] encode() {
-        byte[] eventBytes = event == null ? new byte[0] : EVENTS.encode(event, Encoding.BINARY);
         List<byte[]> logitBytes = new ArrayList<>();
-        int size = 4 + 8 + 12 + 4 + eventBytes.length + 2;
+        int size = 4 + 8 + 12 + 20 + 2;
         for (TeacherLogits l : logits) {
             byte[] b = LOGITS.encode(l, Encoding.BINARY);
             logitBytes.add(b);
@@ -84,7 +84,9 @@ record JoinState(Event event, List<TeacherLogits> logits, boolean softEmitted, b
         buf.putLong(createdAt);
         buf.putInt(pendingLabel == null ? -1 : pendingLabel.label());
         buf.putLong(pendingLabel == null ? -1 : pendingLabel.timestamp());
-        buf.putInt(eventBytes.length).put(eventBytes);
+        buf.putLong(event == null ? -1 : event.timestamp());
+        buf.putInt(event == null ? -1 : event.partition());
+        buf.putLong(event == null ? -1 : event.offset());
         buf.putShort((short) logitBytes.size());
         for (byte[] b : logitBytes) {
             buf.putInt(b.length).put(b);
@@ -108,8 +110,9 @@ record JoinState(Event event, List<TeacherLogits> logits, boolean softEmitted, b
             long createdAt = buf.getLong();
             int label = buf.getInt();
             long labelTs = buf.getLong();
-            byte[] eventBytes = new byte[buf.getInt()];
-            buf.get(eventBytes);
+            long eventTimestamp = buf.getLong();
+            int eventPartition = buf.getInt();
+            long eventOffset = buf.getLong();
             int count = buf.getShort() & 0xFFFF;
             List<TeacherLogits> logits = new ArrayList<>(count);
             for (int i = 0; i < count; i++) {
@@ -117,7 +120,7 @@ record JoinState(Event event, List<TeacherLogits> logits, boolean softEmitted, b
                 buf.get(b);
                 logits.add(LOGITS.decodeWithoutHeaders(b));
             }
-            Event event = (flags & HAS_EVENT) != 0 ? EVENTS.decodeWithoutHeaders(eventBytes) : null;
+            EventAt event = (flags & HAS_EVENT) != 0 ? new EventAt(eventTimestamp, eventPartition, eventOffset) : null;
             Label pending = (flags & HAS_PENDING_LABEL) != 0 ? new Label(label, labelTs) : null;
             return new JoinState(event, logits, (flags & SOFT_EMITTED) != 0, (flags & LABELLED) != 0, pending, createdAt);
         } catch (RuntimeException e) {

@@ -2,7 +2,6 @@ package dev.distill.student.pipeline;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.distill.common.event.Event;
 import dev.distill.common.event.Label;
 import dev.distill.student.example.TeacherOutput;
 import dev.distill.student.example.TrainingExample;
@@ -25,7 +24,7 @@ class ExampleFetcherTest {
         for (int k = 0; k < 500; k++) {
             // Given an example with one teacher of any positive weight and wide-ranging logits
             TeacherOutput teacher = new TeacherOutput("t", "v", 0.1f + 3 * random.nextFloat(), logits(random));
-            TrainingExample e = TrainingExample.soft(event(), List.of(teacher));
+            TrainingExample e = TrainingExample.soft("e-1", 1L, 0, 0L, List.of(teacher));
 
             // When the fetcher folds it into a batch row
             float[] row = new float[3 * CLASSES];
@@ -43,7 +42,7 @@ class ExampleFetcherTest {
     @Test
     void foldsSeveralTeachersThroughTheEnsemble() {
         Random random = new Random(5);
-        TrainingExample e = TrainingExample.soft(event(), List.of(new TeacherOutput("a", "v", 1f, logits(random)),
+        TrainingExample e = TrainingExample.soft("e-1", 1L, 0, 0L, List.of(new TeacherOutput("a", "v", 1f, logits(random)),
                 new TeacherOutput("b", "v", 3f, logits(random))));
         float[] row = new float[CLASSES];
         assertThat(ExampleFetcher.softTarget(e.teachers(), T, CLASSES, row, 0)).isTrue();
@@ -54,7 +53,7 @@ class ExampleFetcherTest {
     void reportsARowWithoutTeachersAsHavingNoSoftTarget() {
         float[] row = new float[CLASSES];
         row[2] = 9f;
-        TrainingExample labelOnly = TrainingExample.labelled(event(), List.of(), new Label(3, 2L));
+        TrainingExample labelOnly = TrainingExample.labelled("e-1", 1L, 0, 0L, List.of(), new Label(3, 2L));
         assertThat(ExampleFetcher.softTarget(labelOnly.teachers(), T, CLASSES, row, 0)).isFalse();
         assertThat(row).containsOnly(0f);
     }
@@ -75,9 +74,5 @@ class ExampleFetcherTest {
             l[c] = (random.nextFloat() - 0.5f) * (random.nextBoolean() ? 40f : 4f);
         }
         return l;
-    }
-
-    private static Event event() {
-        return new Event("e-1", 1L, new int[] {2}, new float[] {0.5f, 1f});
     }
 }

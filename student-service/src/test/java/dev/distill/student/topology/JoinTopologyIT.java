@@ -11,6 +11,7 @@ import dev.distill.common.serde.Encoding;
 import dev.distill.common.serde.EventCodec;
 import dev.distill.common.serde.LabelCodec;
 import dev.distill.common.serde.TeacherLogitsCodec;
+import dev.distill.student.example.EventLookup;
 import dev.distill.student.example.TrainingExample;
 import dev.distill.student.example.TrainingExampleCodec;
 import dev.distill.testsupport.KafkaFixture;
@@ -123,12 +124,23 @@ class JoinTopologyIT {
             assertThat(byKind.get(TrainingExample.Kind.SOFT)).hasSize(EVENTS).doesNotHaveDuplicates();
             assertThat(byKind.get(TrainingExample.Kind.LABELLED)).hasSize(labelled.size())
                     .containsExactlyInAnyOrderElementsOf(labelled);
-            assertThat(examples).filteredOn(e -> e.eventId().equals("e-4") && e.hasLabel()).singleElement()
-                    .satisfies(e -> {
-                        assertThat(e.label()).isEqualTo(1);
-                        assertThat(e.features()).containsExactly(4f, 1f, 2f, 3f);
-                        assertThat(e.teacher("teacher-a").logits()).containsExactly(4f, 0f, -4f);
-                    });
+            // and each example names its event's position, where the trainer's lookup finds that event's features
+            try (EventLookup lookup = EventLookup.open(Map.of(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG,
+                    kafka.bootstrapServers()), "join-it-lookup", config.eventsTopic(), 64)) {
+                assertThat(examples).filteredOn(e -> e.eventId().equals("e-4") && e.hasLabel()).singleElement()
+                        .satisfies(e -> {
+                            assertThat(e.label()).isEqualTo(1);
+                            float[] features = new float[4];
+                            lookup.featuresInto(e, features, 0, 4, () -> false);
+                            assertThat(features).containsExactly(4f, 1f, 2f, 3f);
+                            assertThat(e.teacher("teacher-a").logits()).containsExactly(4f, 0f, -4f);
+                        });
+                for (TrainingExample e : examples) {
+                    float[] features = new float[4];
+                    lookup.featuresInto(e, features, 0, 4, () -> false);
+                    assertThat(features[0]).as(e.eventId()).isEqualTo(Float.parseFloat(e.eventId().substring(2)));
+                }
+            }
             assertThat(deadLetters).singleElement().satisfies(r -> {
                 assertThat(new String(r.key(), StandardCharsets.UTF_8)).isEqualTo("e-bad");
                 assertThat(DeadLetters.header(r.headers(), DeadLetters.ERROR_REASON)).isEqualTo("NOT_JSON");

@@ -174,8 +174,8 @@ class JoinTopologyTest {
         assertThat(soft.kind()).isEqualTo(TrainingExample.Kind.SOFT);
         assertThat(soft.eventId()).isEqualTo("e-1");
         assertThat(soft.eventTimestamp()).isEqualTo(T0);
-        assertThat(soft.shape()).containsExactly(2, 2);
-        assertThat(soft.features()).containsExactly(FEATURES);
+        assertThat(soft.eventPartition()).isZero(); // where the event is, not its features
+        assertThat(soft.eventOffset()).isZero();
         assertThat(soft.teachers()).hasSize(1);
         assertThat(soft.teacher("teacher-a").logits()).containsExactly(1f, 2f, 3f);
         assertThat(soft.teacher("teacher-a").modelVersion()).isEqualTo("v1");
@@ -231,7 +231,7 @@ class JoinTopologyTest {
         TrainingExample labelled = out.get(1);
         assertThat(labelled.label()).isEqualTo(2);
         assertThat(labelled.labelTimestamp()).isEqualTo(T0 + 4_000);
-        assertThat(labelled.features()).containsExactly(FEATURES);
+        assertThat(labelled.eventOffset()).isZero();
         assertThat(labelled.teacher("teacher-a").logits()).containsExactly(1f, 2f, 3f);
         assertThat(labels("joined")).isEqualTo(1);
         Timer delay = registry.find(MetricNames.LABEL_DELAY.meterName()).timer();
