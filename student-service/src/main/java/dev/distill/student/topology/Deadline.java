@@ -13,12 +13,8 @@ record Deadline(long time, Kind kind, String eventId) {
     enum Kind {
         /** The teacher window of an event closes: emit a partial SOFT example if one is due. */
         WINDOW('W'),
-        /** The label horizon of an event ends: drop its state, remember the id as expired. */
-        EXPIRE('E'),
         /** Logits or a label whose event never came: drop them (a held label counts as unknown). */
-        ORPHAN('O'),
-        /** An expired id is forgotten after one more horizon, so the expired-ids store stays bounded. */
-        FORGET('F');
+        ORPHAN('O');
 
         final byte code;
 

@@ -55,8 +55,7 @@ final class JoinProcessor implements Processor<byte[], byte[], byte[], byte[]> {
     private final long orphanHoldMs;
 
     private ProcessorContext<byte[], byte[]> context;
-    private KeyValueStore<String, byte[]> states;
-    private KeyValueStore<String, Long> expiredIds;
+    private JoinStates states;
     private KeyValueStore<Bytes, byte[]> deadlines;
     // Refreshed on the stream thread at each punctuation, read by the metrics gauge on any thread.
     private volatile long pendingEstimate;
@@ -78,11 +77,11 @@ final class JoinProcessor implements Processor<byte[], byte[], byte[], byte[]> {
     @Override
     public void init(ProcessorContext<byte[], byte[]> context) {
         this.context = context;
-        this.states = context.getStateStore(JoinTopology.STATE_STORE);
-        this.expiredIds = context.getStateStore(JoinTopology.EXPIRED_IDS_STORE);
+        this.states = new JoinStates(context.getStateStore(JoinTopology.STATE_STORE), horizonMs,
+                JoinStates.retention(horizonMs, windowMs, orphanHoldMs));
         this.deadlines = context.getStateStore(JoinTopology.DEADLINE_STORE);
         context.schedule(config.punctuateInterval(), PunctuationType.STREAM_TIME, this::punctuate);
-        pendingEstimate = states.approximateNumEntries();
+        pendingEstimate = states.pending(context.currentStreamTimeMs());
         metrics.addPendingSource(pendingSource);
     }
 
@@ -123,24 +122,19 @@ final class JoinProcessor implements Processor<byte[], byte[], byte[], byte[]> {
         }
         RecordMetadata at = context.recordMetadata().orElseThrow();
         long now = now(record);
-        byte[] stored = states.get(key);
-        JoinState state = stored == null ? null : JoinState.decode(stored);
+        JoinState stored = states.get(key, now);
+        JoinState state = stored;
         if (state == null) {
-            if (Deadline.plus(event.timestamp(), horizonMs) <= now) {
-                // Arrived after its own horizon: nothing can join it any more; its label will count as expired.
-                rememberExpired(key, event.timestamp());
-                return;
-            }
             state = JoinState.empty(now);
         } else if (state.hasEvent()) {
             log.debug("event {} seen again; keeping the first", key);
             return;
         }
+        // An event that arrives after its own horizon is kept too, so that its label counts as expired; it is
+        // never emitted (maybeEmitSoft and applyLabel check the horizon).
         state = state.withEvent(new JoinState.EventAt(event.timestamp(), at.partition(), at.offset()));
-        schedule(Deadline.plus(event.timestamp(), windowMs), Deadline.Kind.WINDOW, key);
-        schedule(Deadline.plus(event.timestamp(), horizonMs), Deadline.Kind.EXPIRE, key);
         state = maybeEmitSoft(key, state, now, record.timestamp());
-        states.put(key, maybeApplyHeldLabel(key, state, now, record.timestamp()).encode());
+        store(key, stored, maybeApplyHeldLabel(key, state, now, record.timestamp()));
     }
 
     private void onLogits(Record<byte[], byte[]> record) {
@@ -151,55 +145,59 @@ final class JoinProcessor implements Processor<byte[], byte[], byte[], byte[]> {
             return;
         }
         long now = now(record);
-        byte[] stored = states.get(key);
-        JoinState state;
-        if (stored == null) {
-            if (expiredIds.get(key) != null) {
-                return; // its event is past the horizon; nothing will be emitted for it any more
-            }
+        JoinState stored = states.get(key, now);
+        JoinState state = stored;
+        if (state == null) {
             state = JoinState.empty(now);
             schedule(Deadline.plus(now, orphanHoldMs), Deadline.Kind.ORPHAN, key);
-        } else {
-            state = JoinState.decode(stored);
+        } else if (state.labelled() && state.softEmitted()) {
+            return; // both examples are out; these logits could change nothing
         }
         if (state.hasTeacher(teacher.teacherId())) {
             log.debug("logits of {} for {} seen again; keeping the first", teacher.teacherId(), key);
             return;
         }
         state = maybeEmitSoft(key, state.withLogits(teacher), now, record.timestamp());
-        states.put(key, maybeApplyHeldLabel(key, state, now, record.timestamp()).encode());
+        store(key, stored, maybeApplyHeldLabel(key, state, now, record.timestamp()));
     }
 
     private void onLabel(Record<byte[], byte[]> record) {
         String key = key(record, "label");
         Label label = labels.decode(record.value(), record.headers());
         long now = now(record);
-        byte[] stored = states.get(key);
-        if (stored == null) {
-            if (expiredIds.get(key) != null) {
-                metrics.labelsExpired.increment();
-                return;
-            }
-            // The label overtook its event (other partition lag, a teacher-first replay): hold it for the orphan
-            // hold; it joins if the event comes, and counts as unknown otherwise.
+        JoinState state = states.get(key, now);
+        if (state == null) {
+            // The label overtook its event (other partition lag, a teacher-first replay), or its event is older than
+            // two horizons: hold it for the orphan hold; it joins if the event comes, and counts as unknown otherwise.
             schedule(Deadline.plus(now, orphanHoldMs), Deadline.Kind.ORPHAN, key);
-            states.put(key, JoinState.empty(now).withPendingLabel(label).encode());
+            store(key, null, JoinState.empty(now).withPendingLabel(label));
             return;
         }
-        JoinState state = JoinState.decode(stored);
         if (!state.hasEvent()) {
             if (state.pendingLabel() != null) {
                 metrics.labelsDuplicate.increment();
                 return;
             }
-            states.put(key, state.withPendingLabel(label).encode());
+            store(key, state, state.withPendingLabel(label));
             return;
         }
         if (state.pendingLabel() != null || state.labelled()) {
             metrics.labelsDuplicate.increment();
             return;
         }
-        states.put(key, maybeApplyHeldLabel(key, state.withPendingLabel(label), now, record.timestamp()).encode());
+        store(key, state, maybeApplyHeldLabel(key, state.withPendingLabel(label), now, record.timestamp()));
+    }
+
+    /**
+     * Stores an event's state, and schedules its teacher window's close only when that could still change something
+     * (a soft example waiting for more teachers, a label held for its teachers): in the usual case the soft and the
+     * labelled example go out as their records arrive, and a deadline per event would be two more changelog writes.
+     */
+    private void store(String key, JoinState before, JoinState state) {
+        states.put(key, before, state);
+        if (state.hasEvent() && (state.pendingLabel() != null || (!state.softEmitted() && !state.logits().isEmpty()))) {
+            schedule(Deadline.plus(state.event().timestamp(), windowMs), Deadline.Kind.WINDOW, key);
+        }
     }
 
     /**
@@ -216,17 +214,17 @@ final class JoinProcessor implements Processor<byte[], byte[], byte[], byte[]> {
         if (!windowClosed && completeness(present(state)) != JoinMetrics.Teachers.ALL) {
             return state;
         }
-        return applyLabel(id, state, state.pendingLabel(), timestamp);
+        return applyLabel(id, state, state.pendingLabel(), now, timestamp);
     }
 
-    private JoinState applyLabel(String id, JoinState state, Label label, long timestamp) {
+    private JoinState applyLabel(String id, JoinState state, Label label, long now, long timestamp) {
         JoinState.EventAt event = state.event();
         if (state.labelled()) {
             metrics.labelsDuplicate.increment();
             return state.withPendingLabel(null);
         }
         long delay = label.timestamp() - event.timestamp();
-        if (delay > horizonMs) {
+        if (delay > horizonMs || pastHorizon(event, now)) {
             metrics.labelsExpired.increment();
             return state.withPendingLabel(null);
         }
@@ -236,12 +234,13 @@ final class JoinProcessor implements Processor<byte[], byte[], byte[], byte[]> {
         metrics.example("labelled", completeness(present));
         metrics.labelsJoined.increment();
         metrics.labelDelay(delay);
-        return state.withLabelled();
+        // once both examples are out, only the flags matter (duplicates, expiry): the logits need not be rewritten
+        return state.softEmitted() ? state.withLabelled().withoutLogits() : state.withLabelled();
     }
 
     /** Emits the SOFT example when all expected teachers are present, or some are and the window has closed. */
     private JoinState maybeEmitSoft(String id, JoinState state, long now, long timestamp) {
-        if (!state.hasEvent() || state.softEmitted()) {
+        if (!state.hasEvent() || state.softEmitted() || pastHorizon(state.event(), now)) {
             return state;
         }
         List<TeacherOutput> present = present(state);
@@ -257,6 +256,11 @@ final class JoinProcessor implements Processor<byte[], byte[], byte[], byte[]> {
         emit(TrainingExample.soft(id, event.timestamp(), event.partition(), event.offset(), present), timestamp);
         metrics.example("soft", completeness);
         return state.withSoftEmitted();
+    }
+
+    /** Stream time has passed the event's label horizon: nothing joins it any more. */
+    private boolean pastHorizon(JoinState.EventAt event, long now) {
+        return Deadline.plus(event.timestamp(), horizonMs) <= now;
     }
 
     private List<TeacherOutput> present(JoinState state) {
@@ -307,40 +311,26 @@ final class JoinProcessor implements Processor<byte[], byte[], byte[], byte[]> {
             deadlines.delete(d.key());
             fire(d, streamTime);
         }
-        pendingEstimate = states.approximateNumEntries();
+        pendingEstimate = states.pending(streamTime);
     }
 
     private void fire(Deadline d, long streamTime) {
         String id = d.eventId();
-        if (d.kind() == Deadline.Kind.FORGET) {
-            Long expiry = expiredIds.get(id);
-            if (expiry != null && expiry <= streamTime) {
-                expiredIds.delete(id);
-            }
+        JoinState state = states.get(id, streamTime);
+        if (state == null) {
             return;
         }
-        byte[] stored = states.get(id);
-        if (stored == null) {
-            return;
-        }
-        JoinState state = JoinState.decode(stored);
         switch (d.kind()) {
             case WINDOW -> {
                 JoinState after = maybeApplyHeldLabel(id, maybeEmitSoft(id, state, streamTime, streamTime), streamTime,
                         streamTime);
                 if (after != state) {
-                    states.put(id, after.encode());
-                }
-            }
-            case EXPIRE -> {
-                if (state.hasEvent() && Deadline.plus(state.event().timestamp(), horizonMs) <= streamTime) {
-                    states.delete(id);
-                    rememberExpired(id, state.event().timestamp());
+                    states.put(id, state, after);
                 }
             }
             case ORPHAN -> {
                 if (!state.hasEvent()) {
-                    states.delete(id);
+                    states.delete(id, state);
                     if (state.pendingLabel() != null) {
                         metrics.labelsUnknown.increment();
                     }
@@ -348,12 +338,6 @@ final class JoinProcessor implements Processor<byte[], byte[], byte[], byte[]> {
             }
             default -> throw new IllegalStateException("unhandled deadline " + d);
         }
-    }
-
-    private void rememberExpired(String id, long eventTimestamp) {
-        long forgetAt = Deadline.plus(Deadline.plus(eventTimestamp, horizonMs), horizonMs);
-        expiredIds.put(id, forgetAt);
-        schedule(forgetAt, Deadline.Kind.FORGET, id);
     }
 
     private void schedule(long time, Deadline.Kind kind, String id) {

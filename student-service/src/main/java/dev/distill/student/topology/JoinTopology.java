@@ -1,6 +1,7 @@
 package dev.distill.student.topology;
 
 import io.micrometer.core.instrument.MeterRegistry;
+import java.time.Duration;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
@@ -37,7 +38,6 @@ import org.apache.kafka.streams.state.Stores;
 public final class JoinTopology {
 
     public static final String STATE_STORE = "join-state";
-    public static final String EXPIRED_IDS_STORE = "join-expired-ids";
     public static final String DEADLINE_STORE = "join-deadlines";
     static final String EXAMPLES_SINK = "examples-sink";
     static final String DEAD_LETTER_SINK = "dead-letter-sink";
@@ -81,13 +81,16 @@ public final class JoinTopology {
 
         @Override
         public Set<StoreBuilder<?>> stores() {
+            // States live in a window store that drops segments older than its retention (JoinStates). Both stores
+            // are cached: an event's state is usually updated two or three times within one commit interval (event,
+            // logits, label), and the cache writes it to RocksDB and its changelog once per commit.
+            long retention = JoinStates.retention(config.labelHorizon().toMillis(), config.joinWindow().toMillis(),
+                    config.orphanHold().toMillis());
             return Set.of(
-                    Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(STATE_STORE), Serdes.String(),
-                            Serdes.ByteArray()),
-                    Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(EXPIRED_IDS_STORE), Serdes.String(),
-                            Serdes.Long()),
+                    Stores.windowStoreBuilder(Stores.persistentWindowStore(STATE_STORE, Duration.ofMillis(retention),
+                            Duration.ofMillis(1), false), Serdes.String(), Serdes.ByteArray()).withCachingEnabled(),
                     Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(DEADLINE_STORE), Serdes.Bytes(),
-                            Serdes.ByteArray()));
+                            Serdes.ByteArray()).withCachingEnabled());
         }
     }
 }

@@ -38,6 +38,8 @@ import org.apache.kafka.streams.TestOutputTopic;
 import org.apache.kafka.streams.TopologyTestDriver;
 import org.apache.kafka.streams.state.KeyValueIterator;
 import org.apache.kafka.streams.state.KeyValueStore;
+import org.apache.kafka.streams.state.WindowStore;
+import org.apache.kafka.streams.state.WindowStoreIterator;
 import org.apache.kafka.streams.test.TestRecord;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -61,6 +63,7 @@ class JoinTopologyTest {
     private final TrainingExampleCodec exampleCodec = new TrainingExampleCodec();
 
     private TopologyTestDriver driver;
+    private long streamTime;
     private TestInputTopic<String, byte[]> events;
     private TestInputTopic<String, byte[]> logits;
     private TestInputTopic<String, byte[]> labels;
@@ -102,6 +105,7 @@ class JoinTopologyTest {
     // ---- helpers -------------------------------------------------------------------------------------------------
 
     private void event(String id, long ts) {
+        streamTime = Math.max(streamTime, ts);
         events.pipeInput(id, eventCodec.encode(new Event(id, ts, new int[] {2, 2}, FEATURES), Encoding.JSON), ts);
     }
 
@@ -143,6 +147,23 @@ class JoinTopologyTest {
     private double deadLettersCounted(String reason) {
         return registry.find(MetricNames.DEAD_LETTERS.meterName()).tag("reason", reason).counters().stream()
                 .mapToDouble(Counter::count).sum();
+    }
+
+    /**
+     * Entries of {@code id} that the join can still see: in its state store (a window store) within the retention
+     * before the latest stream time; at most one per id.
+     */
+    private int retained(String id) {
+        WindowStore<String, byte[]> states = driver.getWindowStore(JoinTopology.STATE_STORE);
+        long from = Math.max(0, streamTime - JoinStates.retention(HORIZON, WINDOW, ORPHAN_HOLD));
+        int n = 0;
+        try (WindowStoreIterator<byte[]> it = states.fetch(id, from, streamTime)) {
+            while (it.hasNext()) {
+                it.next();
+                n++;
+            }
+        }
+        return n;
     }
 
     private static <K, V> int size(KeyValueStore<K, V> store) {
@@ -312,20 +333,36 @@ class JoinTopologyTest {
     }
 
     @Test
-    void countsALabelForAnEventDroppedAfterItsHorizonAsExpired() {
-        // Given an event whose state was dropped when stream time passed its horizon
+    void countsALabelForAnEventPastItsHorizonInStreamTimeAsExpired() {
+        // Given an event whose horizon stream time has passed
         start("");
         event("e-1", T0);
         advanceStreamTimeTo(T0 + HORIZON + 500);
-        assertThat(driver.<String, byte[]>getKeyValueStore(JoinTopology.STATE_STORE).get("e-1")).isNull();
+
+        // When its label arrives, stamped within the horizon, and its logits after it
+        label("e-1", 1, T0 + 10);
+        logits("e-1", "teacher-a", T0 + HORIZON + 600, 1f, 2f, 3f);
+
+        // Then nothing joins it any more
+        assertThat(readExamples()).isEmpty();
+        assertThat(labels("expired")).isEqualTo(1);
+        assertThat(labels("unknown")).isZero();
+    }
+
+    @Test
+    void countsALabelForAnEventThatArrivedAfterItsOwnHorizonAsExpired() {
+        // Given stream time well past an event's horizon when the event arrives
+        start("");
+        advanceStreamTimeTo(T0 + HORIZON + 500);
+        event("e-1", T0);
+        logits("e-1", "teacher-a", T0 + HORIZON + 600, 1f, 2f, 3f);
 
         // When
-        label("e-1", 1, T0 + HORIZON + 600);
+        label("e-1", 1, T0 + HORIZON + 700);
 
         // Then
         assertThat(readExamples()).isEmpty();
         assertThat(labels("expired")).isEqualTo(1);
-        assertThat(labels("unknown")).isZero();
     }
 
     @Test
@@ -341,7 +378,7 @@ class JoinTopologyTest {
         assertThat(readExamples()).isEmpty();
         assertThat(labels("unknown")).isEqualTo(1);
         assertThat(labels("expired")).isZero();
-        assertThat(driver.<String, byte[]>getKeyValueStore(JoinTopology.STATE_STORE).get("nobody")).isNull();
+        assertThat(retained("nobody")).isZero();
     }
 
     @Test
@@ -509,35 +546,32 @@ class JoinTopologyTest {
     // ---- bounded state -------------------------------------------------------------------------------------------
 
     @Test
-    void dropsStateAfterTheHorizonAndForgetsExpiredIdsAfterAnother() {
-        // Given
+    void keepsStateForTwoHorizonsThenDropsItWithoutPerEventDeletes() {
+        // Given a joined and labelled event, an orphan's logits and a waiting label
         start("");
         event("e-1", T0);
         logits("e-1", "teacher-a", T0, 1f, 2f, 3f);
         label("e-1", 1, T0 + 10);
         logits("orphan", "teacher-a", T0, 1f, 2f, 3f);
-        KeyValueStore<String, byte[]> states = driver.getKeyValueStore(JoinTopology.STATE_STORE);
-        KeyValueStore<String, Long> expired = driver.getKeyValueStore(JoinTopology.EXPIRED_IDS_STORE);
         KeyValueStore<Bytes, byte[]> deadlines = driver.getKeyValueStore(JoinTopology.DEADLINE_STORE);
-        assertThat(states.get("e-1")).isNotNull();
+        assertThat(retained("e-1")).isEqualTo(1);
 
         // When stream time passes one horizon
         advanceStreamTimeTo(T0 + HORIZON + 500);
 
-        // Then the event's state is gone and its id is remembered as expired
-        assertThat(states.get("e-1")).isNull();
-        assertThat(states.get("orphan")).isNull();
-        assertThat(expired.get("e-1")).isEqualTo(T0 + 2 * HORIZON);
+        // Then the orphan is gone after its hold, the event is still known (a late label counts as expired)
+        assertThat(retained("orphan")).isZero();
+        assertThat(retained("e-1")).isEqualTo(1);
 
-        // When stream time passes a second horizon (ticks themselves expire on the way)
-        advanceStreamTimeTo(T0 + 2 * HORIZON + 500);
-        advanceStreamTimeTo(T0 + 3 * HORIZON + 1_000);
-        advanceStreamTimeTo(T0 + 4 * HORIZON + 1_500);
+        // When stream time passes several retentions (the store drops whole segments, at least a minute each)
+        long retention = JoinStates.retention(HORIZON, WINDOW, ORPHAN_HOLD);
+        for (int k = 1; k <= 4; k++) {
+            advanceStreamTimeTo(T0 + k * (retention + 60_000));
+        }
 
-        // Then only the latest tick is retained anywhere
-        assertThat(expired.get("e-1")).isNull();
-        assertThat(size(states)).isEqualTo(1);
-        assertThat(size(expired)).isLessThanOrEqualTo(2);
-        assertThat(size(deadlines)).isLessThanOrEqualTo(2 + 2 * 1);
+        // Then the event's state is gone, and only recent ticks are pending
+        assertThat(retained("e-1")).isZero();
+        assertThat(size(deadlines)).isLessThanOrEqualTo(1);
+        assertThat(registry.find(MetricNames.JOIN_PENDING.meterName()).gauge().value()).isLessThanOrEqualTo(3.0);
     }
 }
