@@ -35,11 +35,15 @@ final class ChildJvm implements AutoCloseable {
     private final String name;
     private final Path log;
     private final Process process;
+    /** Ctrl-C on the bench skips its finally blocks; this hook keeps the child from outliving it. */
+    private final Thread killOnExit;
 
     private ChildJvm(String name, Path log, Process process) {
         this.name = name;
         this.log = log;
         this.process = process;
+        this.killOnExit = new Thread(process::destroyForcibly, "distill-bench-stop-" + name);
+        Runtime.getRuntime().addShutdownHook(killOnExit);
     }
 
     /** Starts {@code DistillMain args...}; output to {@code logDir/name.log}. */
@@ -140,6 +144,11 @@ final class ChildJvm implements AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             process.destroyForcibly();
+        }
+        try {
+            Runtime.getRuntime().removeShutdownHook(killOnExit);
+        } catch (IllegalStateException shuttingDown) {
+            // the hook is running or has run: the child is being killed anyway
         }
     }
 
