@@ -5,6 +5,9 @@ import dev.distill.common.topic.DistillTopics;
 import dev.distill.deploy.bench.EdgeBench;
 import dev.distill.deploy.bench.SoakBench;
 import dev.distill.deploy.bench.SoakSettings;
+import dev.distill.deploy.bench.pipeline.PipelineBench;
+import dev.distill.deploy.bench.pipeline.PipelineSettings;
+import dev.distill.common.serde.Encoding;
 import dev.distill.deploy.local.LocalStack;
 import dev.distill.deploy.local.TeacherModelCache;
 import dev.distill.kafka.embedded.EmbeddedKafkaBroker;
@@ -49,11 +52,18 @@ import picocli.CommandLine.Parameters;
                 "  resident memory after 10 k and 200 k examples, on an embedded broker.",
                 "soak: the local stack (cached teacher, student, edge agent) at a steady rate for --duration,",
                 "  sampling resident memory, heap, live NDArrays, consumer lag and checkpoint freshness every",
-                "  --sample-every; prints the trend after --warmup and checks that resident memory stays flat."})
+                "  --sample-every; prints the trend after --warmup and checks that resident memory stays flat.",
+                "pipeline: the whole path as production runs it: the replay, the teacher and the student each in",
+                "  their own JVM on one broker (embedded, or --bootstrap-servers); two passes of --events fresh",
+                "  events (cold, then warm, same service processes); end-to-end and per-stage events/s, Kafka's",
+                "  own one-hop ceiling and the raw trainer ceiling in the same run, bytes the services write to",
+                "  Kafka per byte of events, CPU per event and memory of each service, and the published student's",
+                "  test accuracy. Teacher: --teacher-model FILE (TorchScript) or an mlp:784-512-256-10 trained on",
+                "  first use and cached in <distill.home>/models."})
 public final class BenchCommand implements Callable<Integer> {
 
     /** What can be benchmarked. */
-    public enum Target { BROKER, TEACHER, STUDENT, EDGE, SOAK }
+    public enum Target { BROKER, TEACHER, STUDENT, EDGE, SOAK, PIPELINE }
 
     @Parameters(paramLabel = "TARGET", description = "One of: ${COMPLETION-CANDIDATES}.")
     Target target;
@@ -63,15 +73,41 @@ public final class BenchCommand implements Callable<Integer> {
 
     @Option(names = "--architecture", description = "teacher: architecture of the teacher (random weights unless "
             + "--model is given; default: " + TeacherBench.DEFAULT_ARCHITECTURE + ", the reference teacher; "
-            + "mlp:784-512-512-10 is a model so cheap that Kafka I/O dominates).")
+            + "mlp:784-512-512-10 is a model so cheap that Kafka I/O dominates); pipeline: the teacher trained on "
+            + "first use (default: " + PipelineSettings.DEFAULT_TEACHER + ").")
     String teacherArchitecture;
 
     @Option(names = "--model", description = "teacher: a teacher model file (TorchScript, or DJL parameters of "
             + "--architecture) instead of random weights.")
     java.nio.file.Path teacherModel;
 
-    @Option(names = "--events", description = "teacher: pre-loaded events for the throughput run (default: 20000).")
+    @Option(names = "--events", description = "teacher: pre-loaded events for the throughput run (default: 20000); "
+            + "pipeline: events per pass, at most 60000 (default: " + PipelineSettings.DEFAULT_EVENTS + ").")
     Integer teacherEvents;
+
+    @Option(names = "--label-delay-events", paramLabel = "N",
+            description = "pipeline: a label follows its event by N events (default: "
+                    + PipelineSettings.DEFAULT_LABEL_DELAY_EVENTS + ").")
+    Integer labelDelayEvents;
+
+    @Option(names = "--teacher-model", paramLabel = "FILE",
+            description = "pipeline: a TorchScript teacher instead of the cached " + PipelineSettings.DEFAULT_TEACHER + ".")
+    Path pipelineTeacherModel;
+
+    @Option(names = "--encoding", defaultValue = "BINARY",
+            description = "pipeline: event encoding of the replay: ${COMPLETION-CANDIDATES} (default: ${DEFAULT-VALUE}).")
+    Encoding encoding;
+
+    @Option(names = "--bootstrap-servers", paramLabel = "HOST:PORT",
+            description = "pipeline: an external cluster instead of the embedded broker (topics are created fresh "
+                    + "per run; on a shared cluster, other clients' writes to the offsets and transaction topics count "
+                    + "in the write amplification).")
+    String bootstrapServers;
+
+    @Option(names = "--stall-timeout", paramLabel = "TIME", defaultValue = "120s", converter = DurationConverter.class,
+            description = "pipeline: fail when a service is not ready, or no stage progresses, for this long "
+                    + "(default: ${DEFAULT-VALUE}).")
+    Duration stallTimeout;
 
     @Option(names = "--duration", paramLabel = "TIME", defaultValue = "30m", converter = DurationConverter.class,
             description = "soak: how long to send events, e.g. 60s, 30m (default: ${DEFAULT-VALUE}).")
@@ -94,9 +130,9 @@ public final class BenchCommand implements Callable<Integer> {
             description = "soak: how long after its event a label arrives (default: ${DEFAULT-VALUE}).")
     Duration labelDelay;
 
-    @Option(names = "--label-fraction", paramLabel = "F", defaultValue = "0.3",
-            description = "soak: fraction of events that get a label (default: ${DEFAULT-VALUE}).")
-    double labelFraction;
+    @Option(names = "--label-fraction", paramLabel = "F",
+            description = "soak: fraction of events that get a label (default: 0.3); pipeline: (default: 1).")
+    Double labelFraction;
 
     @Option(names = "--max-rss-growth", paramLabel = "PCT", defaultValue = "10",
             description = "soak: resident memory may grow this many percent after warm-up and still count as flat"
@@ -109,7 +145,7 @@ public final class BenchCommand implements Callable<Integer> {
     String soakTeacherArchitecture;
 
     @Option(names = "--teacher-epochs", paramLabel = "N", defaultValue = "3",
-            description = "soak: epochs if the teacher must be trained first (default: ${DEFAULT-VALUE}).")
+            description = "soak, pipeline: epochs if the teacher must be trained first (default: ${DEFAULT-VALUE}).")
     int soakTeacherEpochs;
 
     @Mixin ConfigOptions config;
@@ -125,6 +161,8 @@ public final class BenchCommand implements Callable<Integer> {
                 return studentBench();
             case SOAK:
                 return soakBench();
+            case PIPELINE:
+                return pipelineBench();
             default:
                 return edgeBench();
         }
@@ -132,7 +170,8 @@ public final class BenchCommand implements Callable<Integer> {
 
     private int soakBench() throws Exception {
         SoakSettings settings = new SoakSettings(duration, rate, sampleEvery,
-                warmup != null ? warmup : SoakSettings.defaultWarmup(duration), labelDelay, labelFraction,
+                warmup != null ? warmup : SoakSettings.defaultWarmup(duration), labelDelay,
+                labelFraction != null ? labelFraction : 0.3,
                 maxRssGrowthPct);
         Path teacherDir = Path.of(System.getProperty("distill.home", "var")).resolve("models/teacher");
         TeacherArtifact cachedTeacher = TeacherModelCache.ensure(teacherDir, soakTeacherArchitecture,
@@ -156,6 +195,18 @@ public final class BenchCommand implements Callable<Integer> {
                 System.err.println("bench soak: could not remove " + runDir + ": " + e.getMessage());
             }
         }
+    }
+
+    private int pipelineBench() throws Exception {
+        PipelineSettings settings = new PipelineSettings(
+                teacherEvents != null ? teacherEvents : PipelineSettings.DEFAULT_EVENTS,
+                labelDelayEvents != null ? labelDelayEvents : PipelineSettings.DEFAULT_LABEL_DELAY_EVENTS,
+                labelFraction != null ? labelFraction : 1.0, encoding, pipelineTeacherModel,
+                teacherArchitecture != null ? teacherArchitecture : PipelineSettings.DEFAULT_TEACHER, soakTeacherEpochs,
+                bootstrapServers, stallTimeout, config.overrides);
+        Path home = Path.of(System.getProperty("distill.home", "var"));
+        System.out.println(new PipelineBench(settings, home, System.out).run().line());
+        return 0;
     }
 
     private TeacherBench.Options teacherOptions() {

@@ -48,8 +48,8 @@ final class ReplayConsole {
         row("send errors", String.format("%,d", s.sendErrors()));
         row("elapsed", String.format("%.1f s", s.elapsedMillis() / 1000.0));
         summaryRows.get().forEach(this::row);
-        out.printf("replay-summary events=%d labels=%d labels_unsent=%d send_errors=%d events_per_s=%.1f%n",
-                s.eventsSent(), s.labelsSent(), s.labelsUnsent(), s.sendErrors(), s.eventsPerSecond());
+        out.printf("replay-summary events=%d labels=%d labels_unsent=%d send_errors=%d events_per_s=%.1f started_at_ms=%d%n",
+                s.eventsSent(), s.labelsSent(), s.labelsUnsent(), s.sendErrors(), s.eventsPerSecond(), s.startedAtMillis());
     }
 
     private void row(String name, String value) {

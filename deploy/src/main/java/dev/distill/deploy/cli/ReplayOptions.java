@@ -28,6 +28,11 @@ public final class ReplayOptions {
             description = "How long after its event a label arrives (default: 5s, in both scenarios).")
     Duration labelDelay;
 
+    @Option(names = "--label-delay-events", paramLabel = "N",
+            description = "A label arrives N events after its event instead of --label-delay later, so a run at any "
+                    + "speed is the same stream; labels still due at the end follow the last event (default: off).")
+    Integer labelDelayEvents;
+
     @Option(names = "--label-fraction", paramLabel = "F",
             description = "Fraction of events that ever get a label, 0..1 (default: 0.5; drift scenario: 0.15).")
     Double labelFraction;
@@ -54,6 +59,7 @@ public final class ReplayOptions {
         return new ReplaySettings(split, rate != null ? rate : defaults.eventsPerSecond(),
                 events != null ? events : defaults.maxEvents(), duration,
                 labelDelay != null ? labelDelay : defaults.labelDelay(),
-                labelFraction != null ? labelFraction : defaults.labelFraction(), encoding, runId, seed, drift, driftAt);
+                labelFraction != null ? labelFraction : defaults.labelFraction(), encoding, runId, seed, drift, driftAt,
+                labelDelayEvents != null ? labelDelayEvents : -1);
     }
 }

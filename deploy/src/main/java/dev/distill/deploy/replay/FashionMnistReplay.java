@@ -58,7 +58,8 @@ public final class FashionMnistReplay {
     private boolean endless;
     private LongConsumer eventSent = timestamp -> { };
 
-    private record PendingLabel(String eventId, int label, long dueMillis) {}
+    /** Due at {@code dueMillis}, or (labels delayed by events) once event {@code dueIndex} is sent. */
+    private record PendingLabel(String eventId, int label, long dueMillis, long dueIndex) {}
 
     public FashionMnistReplay(LabelledImages images, ReplaySettings settings, Producer<byte[], byte[]> producer,
             String eventsTopic, String labelsTopic, Clock clock) {
@@ -126,13 +127,14 @@ public final class FashionMnistReplay {
         for (int i = 0; i < total && !stopRequested && clock.millis() < deadline; i++) {
             sleepUntil(startNanos + (long) (i * nanosPerEvent));
             long now = clock.millis();
-            sendDueLabels(now);
+            sendDueLabels(now, i - 1L);
             sendEvent(i, now);
             eventSent.accept(now);
             if (labelDraw.nextDouble() < settings.labelFraction()) {
                 pending.addLast(new PendingLabel(settings.eventId(i), images.label(i % images.count()),
-                        now + settings.labelDelay().toMillis()));
+                        now + settings.labelDelay().toMillis(), (long) i + settings.labelDelayEvents()));
             }
+            sendDueLabels(now, i);
             if (now >= nextProgress) {
                 progress.accept(stats());
                 nextProgress = now + 1000;
@@ -141,7 +143,8 @@ public final class FashionMnistReplay {
         eventsDoneMillis = clock.millis();
         while (!pending.isEmpty() && !stopRequested) {
             long now = clock.millis();
-            sendDueLabels(now);
+            // no event follows any more: labels delayed by events are all due now
+            sendDueLabels(now, Long.MAX_VALUE);
             if (now >= nextProgress) {
                 progress.accept(stats());
                 nextProgress = now + 1000;
@@ -171,7 +174,7 @@ public final class FashionMnistReplay {
         long elapsed = startMillis == 0 ? 0 : now - startMillis;
         long eventPhase = startMillis == 0 ? 0 : (eventsDoneMillis == 0 ? now : eventsDoneMillis) - startMillis;
         return new ReplayStats(eventsSent.get(), labelsSent.get(), pending.size(), labelsUnsent, sendErrors.get(), elapsed,
-                eventPhase);
+                eventPhase, startMillis);
     }
 
     private void sendEvent(int index, long now) {
@@ -187,8 +190,10 @@ public final class FashionMnistReplay {
                 counting(eventsSent));
     }
 
-    private void sendDueLabels(long now) {
-        while (!pending.isEmpty() && pending.peekFirst().dueMillis() <= now) {
+    /** Sends the labels due at {@code now}, or once event {@code lastEventSent} is out when labels follow by events. */
+    private void sendDueLabels(long now, long lastEventSent) {
+        while (!pending.isEmpty() && (settings.labelsDelayedByEvents() ? pending.peekFirst().dueIndex() <= lastEventSent
+                : pending.peekFirst().dueMillis() <= now)) {
             PendingLabel due = pending.pollFirst();
             byte[] value = labelCodec.encode(new Label(due.label(), now), Encoding.JSON);
             producer.send(new ProducerRecord<>(labelsTopic, null, now, key(due.eventId()), value), counting(labelsSent));

@@ -20,10 +20,20 @@ import java.util.Objects;
  * @param seed          seeds which events get a label
  * @param drift         transform applied to the events from the drift point on ({@code NONE}: a steady stream)
  * @param driftAt       where the drift starts, as a fraction of the events the run will send (in [0, 1])
+ * @param labelDelayEvents when {@code >= 0}, a label follows its event by this many events instead of by
+ *                      {@code labelDelay}, so a run at full speed is the same stream every time (labels still due
+ *                      when the events end are sent right after the last one); {@code -1}: labels follow by time
  */
 public record ReplaySettings(Split split, double eventsPerSecond, int maxEvents, Duration duration,
         Duration labelDelay, double labelFraction, Encoding encoding, String runId, long seed, DriftScenario drift,
-        double driftAt) {
+        double driftAt, int labelDelayEvents) {
+
+    /** Labels follow their events by {@code labelDelay} (time). */
+    public ReplaySettings(Split split, double eventsPerSecond, int maxEvents, Duration duration, Duration labelDelay,
+            double labelFraction, Encoding encoding, String runId, long seed, DriftScenario drift, double driftAt) {
+        this(split, eventsPerSecond, maxEvents, duration, labelDelay, labelFraction, encoding, runId, seed, drift,
+                driftAt, -1);
+    }
 
     /** A steady stream: no drift. */
     public ReplaySettings(Split split, double eventsPerSecond, int maxEvents, Duration duration, Duration labelDelay,
@@ -50,6 +60,15 @@ public record ReplaySettings(Split split, double eventsPerSecond, int maxEvents,
         if (labelDelay.isNegative()) {
             throw new IllegalArgumentException("label delay must not be negative, got " + labelDelay);
         }
+        if (labelDelayEvents < -1) {
+            throw new IllegalArgumentException("label delay in events must be >= 0 (or -1 for a delay in time), got "
+                    + labelDelayEvents);
+        }
+    }
+
+    /** Whether labels follow their events by a count of events rather than by time. */
+    public boolean labelsDelayedByEvents() {
+        return labelDelayEvents >= 0;
     }
 
     /** Whether the stream drifts at all. */

@@ -2,6 +2,7 @@ package dev.distill.deploy.replay;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.distill.common.data.DriftScenario;
 import dev.distill.common.data.FashionMnist;
 import dev.distill.common.data.LabelledImages;
 import dev.distill.common.data.Split;
@@ -109,6 +110,34 @@ class FashionMnistReplayIT {
             ids.add(e.id());
         }
         assertThat(ids).hasSize(7).doesNotHaveDuplicates();
+    }
+
+    @Test
+    void labelDelayedByEventsFollowsItsEventByExactlyThatManyEventsAndTheRestFollowTheLastEvent() throws Exception {
+        // Given one single-partition topic for events and labels (its offsets give the order of every send) and a
+        // replay of 10 images, every one labelled 3 events later
+        String topic = kafka.uniqueTopic("events-and-labels");
+        kafka.createTopic(topic, 1);
+        ReplaySettings settings = new ReplaySettings(Split.TEST, 1e9, 10, null, Duration.ofHours(1), 1.0,
+                Encoding.BINARY, "by-events", 1, new DriftScenario(DriftScenario.Kind.NONE, 0), 1.0, 3);
+
+        // When it runs as fast as it can (the time delay of an hour is ignored)
+        ReplayStats stats;
+        try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(kafka.producerProps())) {
+            stats = new FashionMnistReplay(test, settings, producer, topic, topic, Clock.systemUTC()).run(s -> { });
+        }
+
+        // Then label i comes right after event i + 3, and the last three labels right after the last event
+        assertThat(stats.labelsSent()).isEqualTo(10);
+        assertThat(stats.startedAtMillis()).isPositive();
+        List<String> order = new ArrayList<>();
+        for (ConsumerRecord<byte[], byte[]> r : readAll(topic, 20)) {
+            String id = new String(r.key(), StandardCharsets.UTF_8);
+            boolean event = r.headers().lastHeader(Encoding.HEADER) != null;
+            order.add((event ? "e" : "l") + id.substring(id.lastIndexOf('-') + 1));
+        }
+        assertThat(order).containsExactly("e0", "e1", "e2", "e3", "l0", "e4", "l1", "e5", "l2", "e6", "l3", "e7", "l4",
+                "e8", "l5", "e9", "l6", "l7", "l8", "l9");
     }
 
     private static List<ConsumerRecord<byte[], byte[]>> readAll(String topic, int expected) {
