@@ -163,7 +163,7 @@ public final class BenchCommand implements Callable<Integer> {
         String architecture = teacherArchitecture != null ? teacherArchitecture
                 : teacherModel != null ? "" : d.architecture();
         return new TeacherBench.Options(teacherModel, architecture, teacherEvents != null ? teacherEvents : d.events(),
-                d.latencyRate(), d.latencyDuration(), d.batchSize(), d.overrides());
+                d.latencyRate(), d.latencyDuration(), d.batchSize(), config.overrides);
     }
 
     private static int teacherBench(TeacherBench.Options options) {
