@@ -5,6 +5,7 @@ import com.fasterxml.jackson.core.exc.StreamConstraintsException;
 import com.fasterxml.jackson.core.io.JsonEOFException;
 import dev.distill.common.serde.MalformedRecordException.Reason;
 import java.io.IOException;
+import java.nio.FloatBuffer;
 import java.util.Objects;
 import org.apache.kafka.common.header.Headers;
 
@@ -137,6 +138,25 @@ abstract class AbstractCodec<T> implements RecordCodec<T> {
             }
         }
         return null;
+    }
+
+    /** As {@link #nonFinite(String, String, float[], int, int)}, on {@code values[offset, offset + count)} (absolute). */
+    static MalformedRecordException nonFinite(String what, String field, FloatBuffer values, int offset, int count) {
+        for (int i = 0; i < count; i++) {
+            float v = values.get(offset + i);
+            if (!Float.isFinite(v)) {
+                return new MalformedRecordException(Reason.NON_FINITE, what + ": " + field + "[" + i + "] is "
+                        + v + "; values must be finite float32 (no NaN, no Infinity, |x| <= 3.4e38)");
+            }
+        }
+        return null;
+    }
+
+    static void checkFinite(String what, String field, FloatBuffer values, int offset, int count) {
+        MalformedRecordException e = nonFinite(what, field, values, offset, count);
+        if (e != null) {
+            throw e;
+        }
     }
 
     static void checkFinite(String what, String field, float[] values) {

@@ -1,6 +1,7 @@
 package dev.distill.common.serde;
 
 import dev.distill.common.serde.MalformedRecordException.Reason;
+import java.nio.ByteBuffer;
 
 /** Constants and helpers of the binary frame shared by all binary encodings (see docs/wire-format.md). */
 final class BinaryFrames {
@@ -17,6 +18,12 @@ final class BinaryFrames {
         return bytes.length >= 2 && bytes[0] == MAGIC_0 && bytes[1] == MAGIC_1;
     }
 
+    /** The frame is {@code frame[position, limit)}; nothing is moved. */
+    static boolean hasMagic(ByteBuffer frame) {
+        int at = frame.position();
+        return frame.remaining() >= 2 && frame.get(at) == MAGIC_0 && frame.get(at + 1) == MAGIC_1;
+    }
+
     static String kindName(byte kind) {
         return switch (kind) {
             case KIND_EVENT -> "an event";
@@ -27,30 +34,40 @@ final class BinaryFrames {
 
     /** Checks magic, version and kind. */
     static void checkPreamble(byte[] bytes, byte expectedKind, String what) {
-        if (bytes.length < PREAMBLE) {
-            throw new MalformedRecordException(Reason.TRUNCATED, what + " binary frame: " + bytes.length
+        checkPreamble(ByteBuffer.wrap(bytes), expectedKind, what);
+    }
+
+    /** Checks magic, version and kind of the frame {@code frame[position, limit)}; nothing is moved. */
+    static void checkPreamble(ByteBuffer frame, byte expectedKind, String what) {
+        int at = frame.position();
+        if (frame.remaining() < PREAMBLE) {
+            throw new MalformedRecordException(Reason.TRUNCATED, what + " binary frame: " + frame.remaining()
                     + " bytes, too short for the 4-byte preamble (magic D1 57, version, kind)");
         }
-        if (!hasMagic(bytes)) {
+        if (!hasMagic(frame)) {
             throw new MalformedRecordException(Reason.UNKNOWN_ENCODING, what + ": header " + Encoding.HEADER
                     + "=binary but the value does not start with the binary magic D1 57 (it starts with "
-                    + describeStart(bytes) + ")");
+                    + describeStart(frame) + ")");
         }
-        if (bytes[2] != VERSION) {
+        if (frame.get(at + 2) != VERSION) {
             throw new MalformedRecordException(Reason.UNKNOWN_ENCODING, what + " binary frame: version "
-                    + (bytes[2] & 0xFF) + " is not supported (this reader knows version " + VERSION + ")");
+                    + (frame.get(at + 2) & 0xFF) + " is not supported (this reader knows version " + VERSION + ")");
         }
-        if (bytes[3] != expectedKind) {
+        if (frame.get(at + 3) != expectedKind) {
             throw new MalformedRecordException(Reason.WRONG_TYPE, what + " binary frame holds "
-                    + kindName(bytes[3]) + ", expected " + kindName(expectedKind) + "; check the topic");
+                    + kindName(frame.get(at + 3)) + ", expected " + kindName(expectedKind) + "; check the topic");
         }
     }
 
     static String describeStart(byte[] bytes) {
-        if (bytes.length == 0) {
+        return describeStart(ByteBuffer.wrap(bytes));
+    }
+
+    static String describeStart(ByteBuffer frame) {
+        if (!frame.hasRemaining()) {
             return "nothing";
         }
-        int b = bytes[0] & 0xFF;
+        int b = frame.get(frame.position()) & 0xFF;
         String hint = b == '{' ? ", looks like JSON" : "";
         return String.format("0x%02X%s", b, hint);
     }

@@ -4,6 +4,7 @@ import dev.distill.common.serde.MalformedRecordException.Reason;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.CharBuffer;
+import java.nio.FloatBuffer;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.StandardCharsets;
 
@@ -16,7 +17,15 @@ public final class BinaryIn {
     private final String what;
 
     public BinaryIn(byte[] bytes, int offset, String what) {
-        this.buf = ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN);
+        this(ByteBuffer.wrap(bytes), offset, what);
+    }
+
+    /**
+     * Reads the frame {@code frame[position, limit)} (e.g. a record value as Kafka's consumer hands it over, a view
+     * into the fetched bytes) without copying it; offsets count from the frame's start. {@code frame} is not moved.
+     */
+    public BinaryIn(ByteBuffer frame, int offset, String what) {
+        this.buf = frame.slice().order(ByteOrder.LITTLE_ENDIAN);
         this.buf.position(offset);
         this.what = what;
     }
@@ -82,6 +91,12 @@ public final class BinaryIn {
 
     public String utf8(int length, String field) {
         need(length, field);
+        if (isAscii(length)) {
+            // the common case (event ids) without a decoder per call; ASCII is valid UTF-8 with the same meaning
+            byte[] ascii = new byte[length];
+            buf.get(ascii);
+            return new String(ascii, StandardCharsets.US_ASCII);
+        }
         ByteBuffer slice = buf.slice();
         slice.limit(length);
         try {
@@ -92,6 +107,16 @@ public final class BinaryIn {
             throw new MalformedRecordException(Reason.BAD_VALUE, what + " binary frame: " + field
                     + " is not valid UTF-8", e);
         }
+    }
+
+    private boolean isAscii(int length) {
+        int at = buf.position();
+        for (int i = 0; i < length; i++) {
+            if (buf.get(at + i) < 0) {
+                return false;
+            }
+        }
+        return true;
     }
 
     public int[] i32s(int count, String field) {
@@ -118,6 +143,17 @@ public final class BinaryIn {
     public void f32sInto(float[] dst, int offset, int count, String field) {
         need(4L * count, field);
         buf.asFloatBuffer().get(dst, offset, count);
+        buf.position(buf.position() + 4 * count);
+    }
+
+    /**
+     * Reads float32 values straight into {@code dst[offset, offset + count)} (absolute, {@code dst} is not moved): one
+     * bulk copy, e.g. from the fetched record into the direct buffer a native tensor is built on. Finiteness is
+     * checked by the caller. On a failure {@code dst} may hold part of the values.
+     */
+    public void f32sInto(FloatBuffer dst, int offset, int count, String field) {
+        need(4L * count, field);
+        dst.put(offset, buf.asFloatBuffer(), 0, count);
         buf.position(buf.position() + 4 * count);
     }
 

@@ -2,6 +2,7 @@ package dev.distill.common.serde;
 
 import dev.distill.common.serde.MalformedRecordException.Reason;
 import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
 import java.util.Locale;
 import org.apache.kafka.common.header.Header;
 import org.apache.kafka.common.header.Headers;
@@ -14,18 +15,23 @@ public enum Encoding {
     /** Record header that names the value encoding. */
     public static final String HEADER = "distill-encoding";
 
+    private static final Encoding[] VALUES = values();
+
     private final String headerValue;
+    private final byte[] headerBytes;
 
     Encoding(String headerValue) {
         this.headerValue = headerValue;
+        this.headerBytes = headerValue.getBytes(StandardCharsets.UTF_8);
     }
 
     public String headerValue() {
         return headerValue;
     }
 
+    /** A fresh copy (headers keep the array they are given). */
     public byte[] headerBytes() {
-        return headerValue.getBytes(StandardCharsets.UTF_8);
+        return headerBytes.clone();
     }
 
     /** Replaces any {@value #HEADER} header with this encoding. */
@@ -45,6 +51,12 @@ public enum Encoding {
             return JSON;
         }
         byte[] raw = header.value();
+        // exact canonical values first: this runs once per consumed record
+        for (Encoding e : VALUES) {
+            if (Arrays.equals(raw, e.headerBytes)) {
+                return e;
+            }
+        }
         String value = raw == null ? "" : new String(raw, StandardCharsets.UTF_8).trim().toLowerCase(Locale.ROOT);
         for (Encoding e : values()) {
             if (e.headerValue.equals(value)) {

@@ -5,6 +5,7 @@ import dev.distill.common.serde.MalformedRecordException.Reason;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.nio.FloatBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import org.apache.kafka.common.header.Headers;
@@ -133,8 +134,12 @@ public final class EventCodec extends AbstractCodec<Event> {
     }
 
     private FrameHead readHead(byte[] bytes) {
-        BinaryFrames.checkPreamble(bytes, BinaryFrames.KIND_EVENT, WHAT);
-        BinaryIn in = new BinaryIn(bytes, BinaryFrames.PREAMBLE, WHAT);
+        return readHead(ByteBuffer.wrap(bytes));
+    }
+
+    private FrameHead readHead(ByteBuffer frame) {
+        BinaryFrames.checkPreamble(frame, BinaryFrames.KIND_EVENT, WHAT);
+        BinaryIn in = new BinaryIn(frame, BinaryFrames.PREAMBLE, WHAT);
         long timestamp = in.i64("timestamp");
         int idLength = in.u16("id length");
         int rank = in.u8("rank");
@@ -182,35 +187,90 @@ public final class EventCodec extends AbstractCodec<Event> {
         }
     }
 
-    private static void copyFeatures(Event e, float[] dst, int offset, int count) {
+    /**
+     * As {@link #decodeInto(byte[], Headers, float[], int, int)}, from a record value as Kafka's consumer hands it over
+     * with a {@code ByteBufferDeserializer} (a view into the fetched bytes, {@code value[position, limit)}) into a
+     * float buffer at the absolute index {@code offset} (neither buffer is moved): for a binary frame the features
+     * are copied once, from the fetch straight into the buffer a native tensor is built on. JSON, and records
+     * {@code decode} rejects, take the general path (and a copy of the value).
+     *
+     * @throws IndexOutOfBoundsException if {@code dst} has no room for {@code count} values at {@code offset}
+     */
+    public Head decodeInto(ByteBuffer value, Headers headers, FloatBuffer dst, int offset, int count) {
+        if (offset < 0 || count < 0 || offset > dst.limit() - count) {
+            throw new IndexOutOfBoundsException("no room for " + count + " features at " + offset + " in a buffer of "
+                    + dst.limit());
+        }
+        ByteBuffer frame = value == null ? null : value.slice();
+        if (frame == null || !frame.hasRemaining() || !BinaryFrames.hasMagic(frame)
+                || Encoding.of(headers) != Encoding.BINARY) {
+            byte[] bytes = null;
+            if (frame != null) {
+                bytes = new byte[frame.remaining()];
+                frame.get(bytes);
+            }
+            Event e = decode(bytes, headers);
+            checkCount(e, count);
+            for (int j = 0; j < count; j++) {
+                dst.put(offset + j, e.feature(j));
+            }
+            return new Head(e.id(), e.timestamp());
+        }
+        limits.checkSize(WHAT, frame.remaining());
+        try {
+            FrameHead head = checkedHead(readHead(frame), count);
+            String what = head.what();
+            BinaryIn in = head.skipToFeatures();
+            in.f32sInto(dst, offset, count, "features");
+            in.end();
+            checkTimestamp(what, head.timestamp());
+            checkFinite(what, "features", dst, offset, count);
+            return new Head(head.id(), head.timestamp());
+        } catch (MalformedRecordException e) {
+            throw e;
+        } catch (RuntimeException e) {
+            throw new MalformedRecordException(Reason.BAD_VALUE, WHAT + ": cannot decode (" + e + ")", e);
+        }
+    }
+
+    private static void checkCount(Event e, int count) {
         if (e.featureCount() != count) {
             throw new MalformedRecordException(Reason.WRONG_SHAPE, WHAT + " " + e.id() + ": expected " + count
                     + " features, got " + e.featureCount());
         }
+    }
+
+    private static void copyFeatures(Event e, float[] dst, int offset, int count) {
+        checkCount(e, count);
         for (int j = 0; j < count; j++) {
             dst[offset + j] = e.feature(j);
         }
     }
 
     private Head decodeBinaryInto(byte[] bytes, float[] dst, int offset, int expected) {
-        FrameHead head = readHead(bytes);
+        FrameHead head = checkedHead(readHead(bytes), expected);
         String id = head.id();
-        if (id.isBlank() || id.length() > Event.MAX_ID_LENGTH) {
-            // the checks of Event's constructor, which this path does not call
-            throw new MalformedRecordException(Reason.BAD_VALUE, id.isBlank() ? "event.id must be a non-blank string"
-                    : "event.id is " + id.length() + " characters long; at most " + Event.MAX_ID_LENGTH + " allowed");
-        }
         String what = head.what();
-        if (head.count() != expected) {
-            throw new MalformedRecordException(Reason.WRONG_SHAPE, what + ": expected " + expected
-                    + " features, got " + head.count() + " (shape " + Arrays.toString(head.shape()) + ")");
-        }
         BinaryIn in = head.skipToFeatures();
         in.f32sInto(dst, offset, expected, "features");
         in.end();
         checkTimestamp(what, head.timestamp());
         checkFinite(what, "features", dst, offset, expected);
         return new Head(id, head.timestamp());
+    }
+
+    /** The head's id passes Event's checks (decodeInto does not build an Event) and it holds {@code expected} features. */
+    private static FrameHead checkedHead(FrameHead head, int expected) {
+        String id = head.id();
+        if (id.isBlank() || id.length() > Event.MAX_ID_LENGTH) {
+            throw new MalformedRecordException(Reason.BAD_VALUE, id.isBlank() ? "event.id must be a non-blank string"
+                    : "event.id is " + id.length() + " characters long; at most " + Event.MAX_ID_LENGTH + " allowed");
+        }
+        if (head.count() != expected) {
+            throw new MalformedRecordException(Reason.WRONG_SHAPE, head.what() + ": expected " + expected
+                    + " features, got " + head.count() + " (shape " + Arrays.toString(head.shape()) + ")");
+        }
+        return head;
     }
 
     private int checkedElementCount(String what, int[] shape) {

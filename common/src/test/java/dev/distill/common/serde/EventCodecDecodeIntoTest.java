@@ -4,6 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.distill.common.event.Event;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.FloatBuffer;
 import java.util.Arrays;
 import java.util.List;
 import net.jqwik.api.Arbitraries;
@@ -35,6 +38,28 @@ class EventCodecDecodeIntoTest {
         // Then only that slot holds its features, and id and timestamp come back
         assertThat(head).isEqualTo(new EventCodec.Head("e-7", 1_700_000_000_000L));
         assertThat(batch).containsExactly(9f, 9f, 9f, 9f, 0f, 0.5f, 1f, -2f, 9f);
+    }
+
+    @Test
+    void decodesAFrameFromAViewIntoADirectBufferWithoutMovingEither() {
+        // Given a frame inside a larger array, as Kafka's consumer hands a value over (a view into the fetched bytes)
+        byte[] frame = codec.encode(SAMPLE, Encoding.BINARY);
+        byte[] fetched = new byte[frame.length + 11];
+        System.arraycopy(frame, 0, fetched, 7, frame.length);
+        ByteBuffer value = ByteBuffer.wrap(fetched, 7, frame.length).slice();
+        value.position(0);
+        FloatBuffer batch = ByteBuffer.allocateDirect(9 * 4).order(ByteOrder.nativeOrder()).asFloatBuffer();
+
+        // When it is decoded into the second slot
+        EventCodec.Head head = codec.decodeInto(value, TestHeaders.binary(), batch, 4, 4);
+
+        // Then the slot holds the features and neither buffer moved
+        assertThat(head).isEqualTo(new EventCodec.Head("e-7", 1_700_000_000_000L));
+        float[] out = new float[9];
+        batch.get(0, out);
+        assertThat(out).containsExactly(0f, 0f, 0f, 0f, 0f, 0.5f, 1f, -2f, 0f);
+        assertThat(value.position()).isZero();
+        assertThat(batch.position()).isZero();
     }
 
     @Test
@@ -87,7 +112,26 @@ class EventCodecDecodeIntoTest {
                 assertThat(expected).as("decodeInto threw %s", e).isNull();
                 assertThat(e.getMessage()).isNotBlank();
             }
+            // the same from a view with an offset into a larger array, into a direct buffer
+            FloatBuffer direct = ByteBuffer.allocateDirect(6 * 4).order(ByteOrder.nativeOrder()).asFloatBuffer();
+            try {
+                EventCodec.Head head = codec.decodeInto(view(bytes), headers, direct, 1, 4);
+                assertThat(expectedError).as("decode threw %s", expectedError).isNull();
+                assertThat(head).isEqualTo(new EventCodec.Head(expected.id(), expected.timestamp()));
+                float[] got = new float[4];
+                direct.get(1, got);
+                assertThat(got).isEqualTo(expected.features());
+            } catch (MalformedRecordException e) {
+                assertThat(expected).as("decodeInto(ByteBuffer) threw %s", e).isNull();
+                assertThat(e.getMessage()).isNotBlank();
+            }
         }
+    }
+
+    private static ByteBuffer view(byte[] bytes) {
+        byte[] around = new byte[bytes.length + 5];
+        System.arraycopy(bytes, 0, around, 3, bytes.length);
+        return ByteBuffer.wrap(around, 3, bytes.length).slice();
     }
 
     @Provide

@@ -1,8 +1,12 @@
 package dev.distill.deploy.cli;
 
 import dev.distill.common.config.DistillConfig;
+import dev.distill.common.data.FashionMnist;
+import dev.distill.common.data.LabelledImages;
+import dev.distill.common.data.Split;
 import dev.distill.common.topic.DistillTopics;
 import dev.distill.deploy.bench.EdgeBench;
+import dev.distill.deploy.bench.ReplayBench;
 import dev.distill.deploy.bench.SoakBench;
 import dev.distill.deploy.bench.SoakSettings;
 import dev.distill.deploy.bench.pipeline.PipelineBench;
@@ -44,6 +48,8 @@ import picocli.CommandLine.Parameters;
         description = {"Run a benchmark.",
                 "Each prints figures and ends with one line '<target>-bench key=value ...'.",
                 "broker: embedded broker start-to-ready and first produce/consume round trip.",
+                "replay: the replay producer unpaced vs a plain KafkaProducer with the same record size and settings",
+                "  (--events, default 60000), on an embedded broker.",
                 "teacher: raw DJL batched inference (the ceiling) vs the service end to end through Kafka, and",
                 "  event-to-logits latency at a moderate rate, on an embedded broker.",
                 "edge: full vs delta vs int8 artifact sizes of consecutive versions, int8 accuracy drop, and",
@@ -63,7 +69,7 @@ import picocli.CommandLine.Parameters;
 public final class BenchCommand implements Callable<Integer> {
 
     /** What can be benchmarked. */
-    public enum Target { BROKER, TEACHER, STUDENT, EDGE, SOAK, PIPELINE }
+    public enum Target { BROKER, TEACHER, STUDENT, EDGE, SOAK, REPLAY, PIPELINE }
 
     @Parameters(paramLabel = "TARGET", description = "One of: ${COMPLETION-CANDIDATES}.")
     Target target;
@@ -82,6 +88,7 @@ public final class BenchCommand implements Callable<Integer> {
     java.nio.file.Path teacherModel;
 
     @Option(names = "--events", description = "teacher: pre-loaded events for the throughput run (default: 20000); "
+            + "replay: events sent by each producer (default: 60000); "
             + "pipeline: events per pass, at most 60000 (default: " + PipelineSettings.DEFAULT_EVENTS + ").")
     Integer teacherEvents;
 
@@ -155,6 +162,8 @@ public final class BenchCommand implements Callable<Integer> {
         switch (target) {
             case BROKER:
                 return brokerBench();
+            case REPLAY:
+                return replayBench();
             case TEACHER:
                 return teacherBench(teacherOptions());
             case STUDENT:
@@ -214,7 +223,7 @@ public final class BenchCommand implements Callable<Integer> {
         String architecture = teacherArchitecture != null ? teacherArchitecture
                 : teacherModel != null ? "" : d.architecture();
         return new TeacherBench.Options(teacherModel, architecture, teacherEvents != null ? teacherEvents : d.events(),
-                d.latencyRate(), d.latencyDuration(), d.batchSize(), d.overrides());
+                d.latencyRate(), d.latencyDuration(), d.batchSize(), config.overrides);
     }
 
     private static int teacherBench(TeacherBench.Options options) {
@@ -246,6 +255,16 @@ public final class BenchCommand implements Callable<Integer> {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             return 1;
+        }
+    }
+
+    private int replayBench() throws Exception {
+        int events = teacherEvents != null ? teacherEvents : 60_000;
+        try (EmbeddedKafkaBroker broker = EmbeddedKafkaBroker.builder().optNumPartitions(3).build().start()) {
+            DistillConfig cfg = config.load(Map.of(DistillConfig.BOOTSTRAP_SERVERS, broker.bootstrapServers()));
+            LabelledImages images = FashionMnist.load(cfg.datasetDir(), Split.TRAIN);
+            System.out.println(ReplayBench.run(cfg, images, events, System.out));
+            return 0;
         }
     }
 

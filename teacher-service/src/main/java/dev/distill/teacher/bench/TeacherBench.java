@@ -1,6 +1,7 @@
 package dev.distill.teacher.bench;
 
 import ai.djl.Model;
+import com.sun.management.OperatingSystemMXBean;
 import dev.distill.common.event.Event;
 import dev.distill.common.metrics.MetricNames;
 import dev.distill.common.model.Architecture;
@@ -15,6 +16,8 @@ import dev.distill.teacher.inference.TeacherModels;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.DistributionSummary;
 import io.micrometer.core.instrument.MeterRegistry;
+import java.lang.management.ManagementFactory;
+import java.lang.management.ThreadMXBean;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -182,11 +185,13 @@ public final class TeacherBench {
             int counted = 0;
             try (TeacherService service = TeacherService.start(config(bootstrap, t, model, architecture, o))) {
                 long lastProgress = System.nanoTime();
+                CpuTimes cpuAtStart = null;
                 while (reader.count < o.events()) {
                     reader.poll(null);
                     if (start == 0 && reader.count >= warmUp) {
                         start = reader.lastNanos;
                         counted = o.events() - reader.count;
+                        cpuAtStart = CpuTimes.now();
                     }
                     if (System.nanoTime() - lastProgress > 2e9) {
                         progress("  %d / %d logits committed", reader.count, o.events());
@@ -197,6 +202,9 @@ public final class TeacherBench {
                     }
                 }
                 progress("  %s", pipelineCounters(service.registry(), (System.nanoTime() - start) / 1e9));
+                if (cpuAtStart != null) {
+                    progress("  %s", CpuTimes.now().since(cpuAtStart, counted));
+                }
             }
             return counted / ((reader.lastNanos - start) / 1e9);
         }
@@ -214,6 +222,36 @@ public final class TeacherBench {
         return String.format(Locale.ROOT, "transactions=%.0f events/transaction=%.0f micro-batches=%d mean_batch=%.1f "
                         + "inference=%.2fs of %.2fs wall (%.0f%%)", txns, batches == null ? 0 : batches.totalAmount() / Math.max(1, txns),
                 batchCount, meanBatch, inferSeconds, wallSeconds, 100 * inferSeconds / wallSeconds);
+    }
+
+    /**
+     * CPU time of the teacher's two threads and of the whole process (broker and bench included): on a shared
+     * machine the wall-clock rate moves with the neighbours' load, CPU per event much less.
+     */
+    private record CpuTimes(long loopNanos, long inferenceNanos, long processNanos) {
+        static CpuTimes now() {
+            ThreadMXBean threads = ManagementFactory.getThreadMXBean();
+            long loop = 0;
+            long inference = 0;
+            for (Thread t : Thread.getAllStackTraces().keySet()) {
+                long cpu = threads.getThreadCpuTime(t.getId());
+                if (t.getName().startsWith("teacher-loop-")) {
+                    loop += Math.max(0, cpu);
+                } else if (t.getName().startsWith("teacher-inference-")) {
+                    inference += Math.max(0, cpu);
+                }
+            }
+            long process = ManagementFactory.getOperatingSystemMXBean() instanceof OperatingSystemMXBean os
+                    ? os.getProcessCpuTime() : -1;
+            return new CpuTimes(loop, inference, process);
+        }
+
+        String since(CpuTimes start, int events) {
+            double perK = 1000.0 / Math.max(1, events) / 1e6;
+            return String.format(Locale.ROOT, "cpu per 1000 events: loop thread %.1f ms, inference thread %.1f ms, "
+                            + "whole process (broker, bench) %.1f ms", (loopNanos - start.loopNanos) * perK,
+                    (inferenceNanos - start.inferenceNanos) * perK, (processNanos - start.processNanos) * perK);
+        }
     }
 
     private static double[] latency(String bootstrap, Path model, String architecture, Options o) throws Exception {

@@ -87,9 +87,6 @@ final class DjlTeacherModel implements TeacherModel {
             throw new IllegalArgumentException(description + ": expected at least " + n + " × " + sampleSize
                     + " input values, got " + inputs.length);
         }
-        if (closed) {
-            throw new IllegalStateException(description + " is closed");
-        }
         PerThread state = perThread.get();
         int values = n * sampleSize;
         int bytes = values * Float.BYTES;
@@ -97,16 +94,36 @@ final class DjlTeacherModel implements TeacherModel {
             state.buffer = ByteBuffer.allocateDirect(Math.max(bytes, state.buffer.capacity() * 2))
                     .order(ByteOrder.nativeOrder());
         }
-        ByteBuffer buffer = state.buffer;
-        buffer.clear();
-        buffer.asFloatBuffer().put(inputs, 0, values);
-        buffer.limit(bytes);
+        state.buffer.clear();
+        state.buffer.asFloatBuffer().put(inputs, 0, values);
+        return score(state, state.buffer, n);
+    }
+
+    @Override
+    public float[][] score(ByteBuffer inputs, int n) {
+        if (!inputs.isDirect() || inputs.order() != ByteOrder.nativeOrder()) {
+            throw new IllegalArgumentException(description + ": inputs must be a direct buffer in native byte order");
+        }
+        if (n < 1 || inputs.capacity() < (long) n * sampleSize * Float.BYTES) {
+            throw new IllegalArgumentException(description + ": expected at least " + n + " × " + sampleSize
+                    + " input values, got " + inputs.capacity() / Float.BYTES);
+        }
+        return score(perThread.get(), inputs, n);
+    }
+
+    private float[][] score(PerThread state, ByteBuffer inputs, int n) {
+        if (closed) {
+            throw new IllegalStateException(description + " is closed");
+        }
+        // a view of exactly the batch: DJL builds the tensor on [position, limit) of the buffer it is given
+        ByteBuffer batch = inputs.duplicate().order(ByteOrder.nativeOrder());
+        batch.clear().limit(n * sampleSize * Float.BYTES);
         long[] dims = new long[sampleShape.length + 1];
         dims[0] = n;
         System.arraycopy(sampleShape, 0, dims, 1, sampleShape.length);
         float[] flat;
         try (NDManager scope = model.getNDManager().newSubManager()) {
-            NDArray x = scope.create(buffer, new Shape(dims), DataType.FLOAT32);
+            NDArray x = scope.create(batch, new Shape(dims), DataType.FLOAT32);
             NDList out = state.predictor.predict(new NDList(x));
             try {
                 NDArray y = out.get(0);

@@ -1,5 +1,7 @@
 package dev.distill.teacher.inference;
 
+import java.nio.ByteBuffer;
+
 /**
  * A loaded teacher: scores batches of samples into logits. Safe to call from several threads (each gets its own
  * DJL {@code Predictor}); {@link #close()} must only be called once no thread scores any more.
@@ -24,6 +26,17 @@ public interface TeacherModel extends AutoCloseable {
      * @throws TeacherModelException if the model fails or returns an unexpected shape
      */
     float[][] score(float[] inputs, int n);
+
+    /**
+     * Scores {@code n} samples held in a direct buffer of native-order float32 values, sample after sample, from index
+     * 0 (position and limit are ignored): the tensor is built on the buffer without a copy, so the caller must not
+     * write to it until this returns.
+     *
+     * @throws IllegalArgumentException if {@code inputs} is not direct or native-order, or holds fewer than {@code n}
+     *                                  samples
+     * @throws TeacherModelException if the model fails or returns an unexpected shape
+     */
+    float[][] score(ByteBuffer inputs, int n);
 
     @Override
     void close();

@@ -13,6 +13,9 @@ import dev.distill.teacher.inference.ModelSlot;
 import dev.distill.teacher.inference.TeacherModel;
 import dev.distill.teacher.inference.TeacherModelException;
 import dev.distill.teacher.metrics.TeacherMetrics;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.FloatBuffer;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
@@ -52,10 +55,12 @@ import org.slf4j.LoggerFactory;
  * events consumed in a transaction and their consumed offsets are committed in one Kafka transaction.
  *
  * <p>Two threads. The loop thread ({@link #run()}) does all Kafka work: it polls, cuts micro-batches of at most
- * {@code teacher.batch.max.size} events, decodes each event's features straight into the batch's input array and
- * hands the batch to the inference thread through a bounded queue of {@value #MAX_IN_FLIGHT} batches; while the model
- * runs it keeps polling (fetches only progress inside {@code poll}), sends the logits of finished batches in order
- * and commits. A partial batch is handed over once its oldest event has waited {@code teacher.batch.max.wait.ms} and
+ * {@code teacher.batch.max.size} events, decodes each event's features from the fetched record (a view, not a copy)
+ * straight into the batch's direct input buffer, on which the model's tensor is built, and hands the batch to the
+ * inference thread through a queue holding about {@value #IN_FLIGHT_MODEL_NANOS} ns of model time ({@value
+ * #MIN_IN_FLIGHT} to {@value #MAX_IN_FLIGHT} batches), so the model keeps running while the loop thread commits;
+ * while the model runs it keeps polling (fetches only progress inside {@code poll}), sends the logits of finished
+ * batches in order and commits. A partial batch is handed over once its oldest event has waited {@code teacher.batch.max.wait.ms} and
  * the model is idle, so an idle stream still sees low latency and a busy one gets full batches.
  *
  * <p>A batch's logits, its dead letters and its offsets join the open transaction only when the batch is sent, so a
@@ -81,15 +86,20 @@ public final class TeacherPipeline implements Runnable, ConsumerRebalanceListene
     private static final Duration MODEL_FAILURE_BACKOFF = Duration.ofSeconds(1);
     private static final long READY_POLL_GAP_NANOS = Duration.ofSeconds(15).toNanos();
     /**
-     * Batches handed to the inference thread and not yet sent. Enough to keep the model busy while the loop thread
-     * commits (a commit blocks it for a round trip or two), few enough that draining them (hot reload, revocation,
-     * shutdown) takes at most a few batches' inference time.
+     * Model time that the batches handed to the inference thread and not yet sent may hold. The loop thread stops
+     * feeding the model while it commits (a commit waits for the transaction's sends and the coordinator, tens of ms
+     * on a busy broker); with this much queued the model keeps running through a commit. It also bounds what a hot
+     * reload, a revocation or a shutdown has to drain.
      */
-    static final int MAX_IN_FLIGHT = 4;
+    static final long IN_FLIGHT_MODEL_NANOS = Duration.ofMillis(100).toNanos();
+    /** Fewest batches in flight, whatever the model's speed: one running, the next ones decoded. */
+    static final int MIN_IN_FLIGHT = 4;
+    /** Most batches in flight (memory: each holds a direct buffer of a full batch of inputs). */
+    static final int MAX_IN_FLIGHT = 64;
 
     private final TeacherConfig config;
     private final Clock clock;
-    private final Consumer<byte[], byte[]> consumer;
+    private final Consumer<byte[], ByteBuffer> consumer;
     private final Producer<byte[], byte[]> producer;
     private final ModelSlot models;
     private final TeacherMetrics metrics;
@@ -104,12 +114,18 @@ public final class TeacherPipeline implements Runnable, ConsumerRebalanceListene
     private final ExecutorService inference;
 
     /** Polled, not yet handed to the model, in poll order. */
-    private final Deque<ConsumerRecord<byte[], byte[]>> buffer = new ArrayDeque<>();
+    private final Deque<ConsumerRecord<byte[], ByteBuffer>> buffer = new ArrayDeque<>();
     private long bufferStartNanos;
     /** Handed to the model, not yet sent, in poll order (the inference thread runs them first in, first out). */
     private final Deque<InFlight> inFlight = new ArrayDeque<>();
-    /** Input arrays of finished batches, reused: a fresh array per batch was a measurable share of allocation. */
-    private final Deque<float[]> spareInputs = new ArrayDeque<>();
+    /**
+     * Input buffers of finished batches, reused. Direct and native-order: events are decoded straight from the
+     * fetched record into them and the model's tensor is built on them, so the features are copied once.
+     */
+    private final Deque<ByteBuffer> spareInputs = new ArrayDeque<>();
+    /** Model time per event, smoothed over batches; sizes the in-flight queue to {@link #IN_FLIGHT_MODEL_NANOS}. */
+    private double modelNanosPerEvent;
+    private int inFlightLimit = MIN_IN_FLIGHT;
     /** The model new batches go to; replaced only with nothing in flight and no transaction open. */
     private TeacherModel scoringModel;
 
@@ -130,23 +146,25 @@ public final class TeacherPipeline implements Runnable, ConsumerRebalanceListene
 
     /** A micro-batch handed to the model: its records (all of them, for the offsets) and what decoding found. */
     private static final class InFlight {
-        final List<ConsumerRecord<byte[], byte[]>> records;
+        final List<ConsumerRecord<byte[], ByteBuffer>> records;
         final TeacherModel model;
-        final float[] inputs;
+        final ByteBuffer inputs;
+        final FloatBuffer rows;
         /** Decoded events, rows {@code [0, n)} of {@code inputs}. */
-        final List<ConsumerRecord<byte[], byte[]>> sources;
+        final List<ConsumerRecord<byte[], ByteBuffer>> sources;
         final String[] ids;
         final long[] timestamps;
         int n;
-        final List<ConsumerRecord<byte[], byte[]>> dead = new ArrayList<>(0);
+        final List<ConsumerRecord<byte[], ByteBuffer>> dead = new ArrayList<>(0);
         final List<MalformedRecordException> reasons = new ArrayList<>(0);
         /** Null when no event of the batch decoded. */
         Future<Scored> result;
 
-        InFlight(List<ConsumerRecord<byte[], byte[]>> records, TeacherModel model, float[] inputs) {
+        InFlight(List<ConsumerRecord<byte[], ByteBuffer>> records, TeacherModel model, ByteBuffer inputs) {
             this.records = records;
             this.model = model;
             this.inputs = inputs;
+            this.rows = inputs.asFloatBuffer();
             this.sources = new ArrayList<>(records.size());
             this.ids = new String[records.size()];
             this.timestamps = new long[records.size()];
@@ -155,7 +173,7 @@ public final class TeacherPipeline implements Runnable, ConsumerRebalanceListene
 
     private record Scored(float[][] logits, long nanos) {}
 
-    public TeacherPipeline(TeacherConfig config, Clock clock, Consumer<byte[], byte[]> consumer,
+    public TeacherPipeline(TeacherConfig config, Clock clock, Consumer<byte[], ByteBuffer> consumer,
                            Producer<byte[], byte[]> producer, ModelSlot models, TeacherMetrics metrics) {
         this.config = Objects.requireNonNull(config, "config");
         this.clock = Objects.requireNonNull(clock, "clock");
@@ -246,7 +264,7 @@ public final class TeacherPipeline implements Runnable, ConsumerRebalanceListene
             swapModel();
         }
         handOver();
-        if (inFlight.size() >= MAX_IN_FLIGHT && buffer.size() >= maxBatch) {
+        if (inFlight.size() >= inFlightLimit && buffer.size() >= maxBatch) {
             // the model is the bottleneck and the next batch is in hand: wait for it rather than fetch more (the
             // consumer keeps what it has prefetched)
             sendHead(true);
@@ -262,12 +280,12 @@ public final class TeacherPipeline implements Runnable, ConsumerRebalanceListene
             if (inTransaction) {
                 timeoutNanos = Math.min(timeoutNanos, commitIntervalNanos - (now - transactionStartNanos));
             }
-            ConsumerRecords<byte[], byte[]> records = consumer.poll(Duration.ofNanos(Math.max(0, timeoutNanos)));
+            ConsumerRecords<byte[], ByteBuffer> records = consumer.poll(Duration.ofNanos(Math.max(0, timeoutNanos)));
             lastPollNanos = System.nanoTime();
             if (!records.isEmpty() && buffer.isEmpty()) {
                 bufferStartNanos = lastPollNanos;
             }
-            for (ConsumerRecord<byte[], byte[]> r : records) {
+            for (ConsumerRecord<byte[], ByteBuffer> r : records) {
                 buffer.add(r);
             }
             handOver();
@@ -283,7 +301,7 @@ public final class TeacherPipeline implements Runnable, ConsumerRebalanceListene
      * {@code teacher.batch.max.wait.ms} and the model is idle (queued behind busy batches it would gain nothing).
      */
     private void handOver() {
-        while (!buffer.isEmpty() && inFlight.size() < MAX_IN_FLIGHT) {
+        while (!buffer.isEmpty() && inFlight.size() < inFlightLimit) {
             boolean full = buffer.size() >= maxBatch;
             boolean waited = inFlight.isEmpty() && System.nanoTime() - bufferStartNanos >= maxWaitNanos;
             if (!full && !waited) {
@@ -293,9 +311,9 @@ public final class TeacherPipeline implements Runnable, ConsumerRebalanceListene
         }
     }
 
-    private List<ConsumerRecord<byte[], byte[]>> take(Deque<ConsumerRecord<byte[], byte[]>> from) {
+    private List<ConsumerRecord<byte[], ByteBuffer>> take(Deque<ConsumerRecord<byte[], ByteBuffer>> from) {
         int n = Math.min(maxBatch, from.size());
-        List<ConsumerRecord<byte[], byte[]>> batch = new ArrayList<>(n);
+        List<ConsumerRecord<byte[], ByteBuffer>> batch = new ArrayList<>(n);
         for (int i = 0; i < n; i++) {
             batch.add(from.poll());
         }
@@ -303,19 +321,19 @@ public final class TeacherPipeline implements Runnable, ConsumerRebalanceListene
     }
 
     /** Decodes {@code records} (at most a batch) into a reused input array and hands them to the inference thread. */
-    private void submit(List<ConsumerRecord<byte[], byte[]>> records) {
+    private void submit(List<ConsumerRecord<byte[], ByteBuffer>> records) {
         if (scoringModel == null) {
             scoringModel = models.current();
         }
-        float[] inputs = spareInputs.poll();
+        ByteBuffer inputs = spareInputs.poll();
         if (inputs == null) {
-            inputs = new float[maxBatch * sampleSize];
+            inputs = ByteBuffer.allocateDirect(maxBatch * sampleSize * Float.BYTES).order(ByteOrder.nativeOrder());
         }
         InFlight batch = new InFlight(records, scoringModel, inputs);
-        for (ConsumerRecord<byte[], byte[]> r : records) {
+        for (ConsumerRecord<byte[], ByteBuffer> r : records) {
             try {
-                EventCodec.Head head = eventCodec.decodeInto(r.value(), r.headers(), inputs, batch.n * sampleSize,
-                        sampleSize);
+                EventCodec.Head head = eventCodec.decodeInto(r.value(), r.headers(), batch.rows,
+                        batch.n * sampleSize, sampleSize);
                 batch.sources.add(r);
                 batch.ids[batch.n] = head.id();
                 batch.timestamps[batch.n] = head.timestamp();
@@ -328,7 +346,7 @@ public final class TeacherPipeline implements Runnable, ConsumerRebalanceListene
         }
         if (batch.n > 0) {
             TeacherModel model = batch.model;
-            float[] rows = batch.inputs;
+            ByteBuffer rows = batch.inputs;
             int n = batch.n;
             batch.result = inference.submit(() -> {
                 long t0 = System.nanoTime();
@@ -366,16 +384,17 @@ public final class TeacherPipeline implements Runnable, ConsumerRebalanceListene
         }
         beginIfNeeded(b.model);
         for (int i = 0; i < b.dead.size(); i++) {
-            deadLetters.publish(b.dead.get(i), b.reasons.get(i));
+            deadLetters.publish(withValueBytes(b.dead.get(i)), b.reasons.get(i));
         }
         if (scored != null) {
             metrics.inference(b.model.version(), scored.nanos(), b.n);
+            adaptInFlightLimit(scored.nanos(), b.n);
             long now = clock.millis();
             for (int i = 0; i < b.n; i++) {
                 send(b.sources.get(i), b.ids[i], toLogits(b.model.version(), now, scored.logits()[i]));
             }
         }
-        for (ConsumerRecord<byte[], byte[]> r : b.records) {
+        for (ConsumerRecord<byte[], ByteBuffer> r : b.records) {
             transactionOffsets.merge(new TopicPartition(r.topic(), r.partition()), new OffsetAndMetadata(r.offset() + 1),
                     (x, y) -> x.offset() >= y.offset() ? x : y);
         }
@@ -387,6 +406,29 @@ public final class TeacherPipeline implements Runnable, ConsumerRebalanceListene
         transactionScored += b.n;
         transactionDead += b.dead.size();
         return true;
+    }
+
+    /**
+     * Sizes the in-flight queue to about {@link #IN_FLIGHT_MODEL_NANOS} of model time: deep for a cheap model (an MLP
+     * scores a batch in about a millisecond, a commit takes tens), shallow for an expensive one (draining stays short).
+     */
+    private void adaptInFlightLimit(long nanos, int events) {
+        double perEvent = (double) nanos / events;
+        modelNanosPerEvent = modelNanosPerEvent == 0 ? perEvent : 0.9 * modelNanosPerEvent + 0.1 * perEvent;
+        double batches = IN_FLIGHT_MODEL_NANOS / (modelNanosPerEvent * maxBatch);
+        inFlightLimit = (int) Math.max(MIN_IN_FLIGHT, Math.min(MAX_IN_FLIGHT, Math.ceil(batches)));
+    }
+
+    /** The record with its value as an array of its own, as dead letters copy it (rare; the fast path never does). */
+    private static ConsumerRecord<byte[], byte[]> withValueBytes(ConsumerRecord<byte[], ByteBuffer> r) {
+        byte[] value = null;
+        if (r.value() != null) {
+            ByteBuffer v = r.value().duplicate();
+            value = new byte[v.remaining()];
+            v.get(value);
+        }
+        return new ConsumerRecord<>(r.topic(), r.partition(), r.offset(), r.timestamp(), r.timestampType(),
+                r.serializedKeySize(), r.serializedValueSize(), r.key(), value, r.headers(), r.leaderEpoch());
     }
 
     private static Scored await(Future<Scored> result) {
@@ -405,9 +447,9 @@ public final class TeacherPipeline implements Runnable, ConsumerRebalanceListene
     }
 
     /** Scores and sends {@code records} (taking them from the deque) and everything in flight before them. */
-    private void flush(Deque<ConsumerRecord<byte[], byte[]>> records) {
+    private void flush(Deque<ConsumerRecord<byte[], ByteBuffer>> records) {
         while (!records.isEmpty() || !inFlight.isEmpty()) {
-            if (!records.isEmpty() && inFlight.size() < MAX_IN_FLIGHT) {
+            if (!records.isEmpty() && inFlight.size() < inFlightLimit) {
                 submit(take(records));
             } else {
                 sendHead(true);
@@ -493,7 +535,7 @@ public final class TeacherPipeline implements Runnable, ConsumerRebalanceListene
         return TeacherLogits.sparse(config.teacherId(), version, now, logits.length, indices, values);
     }
 
-    private void send(ConsumerRecord<byte[], byte[]> source, String eventId, TeacherLogits logits) {
+    private void send(ConsumerRecord<byte[], ByteBuffer> source, String eventId, TeacherLogits logits) {
         RecordHeaders headers = new RecordHeaders();
         Encoding.BINARY.writeTo(headers);
         // same partition number as the event (the join relies on co-partitioning), whatever partitioner produced it
@@ -563,7 +605,7 @@ public final class TeacherPipeline implements Runnable, ConsumerRebalanceListene
     @Override
     public void onPartitionsRevoked(Collection<TopicPartition> partitions) {
         Set<TopicPartition> revoked = new HashSet<>(partitions);
-        Deque<ConsumerRecord<byte[], byte[]>> theirs = new ArrayDeque<>();
+        Deque<ConsumerRecord<byte[], ByteBuffer>> theirs = new ArrayDeque<>();
         buffer.removeIf(r -> revoked.contains(new TopicPartition(r.topic(), r.partition())) && theirs.add(r));
         int held = theirs.size();
         if ((theirs.isEmpty() && inFlight.isEmpty() && !inTransaction) || fatal != null) {
