@@ -16,20 +16,17 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.TreeSet;
 import java.util.function.LongSupplier;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.header.internals.RecordHeaders;
 import org.apache.kafka.common.record.TimestampType;
-import org.apache.kafka.common.utils.Bytes;
-import org.apache.kafka.streams.KeyValue;
 import org.apache.kafka.streams.processor.PunctuationType;
 import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.processor.api.Record;
 import org.apache.kafka.streams.processor.api.RecordMetadata;
-import org.apache.kafka.streams.state.KeyValueIterator;
-import org.apache.kafka.streams.state.KeyValueStore;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -45,6 +42,8 @@ final class JoinProcessor implements Processor<byte[], byte[], byte[], byte[]> {
     private final JoinMetrics metrics;
     private final EventCodec events;
     private final TeacherLogitsCodec logits;
+    /** How far around stream time {@link #rebuildDeadlines} looks, beyond the window and the orphan hold. */
+    static final long REBUILD_SPAN_MS = 600_000;
     private final LabelCodec labels;
     private final TrainingExampleCodec examples = new TrainingExampleCodec();
     /** Where events are decoded to be validated; their features are not kept. */
@@ -56,7 +55,12 @@ final class JoinProcessor implements Processor<byte[], byte[], byte[], byte[]> {
 
     private ProcessorContext<byte[], byte[]> context;
     private JoinStates states;
-    private KeyValueStore<Bytes, byte[]> deadlines;
+    /**
+     * Open teacher windows and orphan holds, by time. Kept in memory, not in a changelogged store: they follow from
+     * the states (see {@link #rebuildDeadlines}), and a stored deadline per waiting event cost two changelog writes.
+     */
+    private final TreeSet<Deadline> deadlines = new TreeSet<>();
+    private boolean deadlinesRebuilt;
     // Refreshed on the stream thread at each punctuation, read by the metrics gauge on any thread.
     private volatile long pendingEstimate;
     private final LongSupplier pendingSource = () -> pendingEstimate;
@@ -79,7 +83,6 @@ final class JoinProcessor implements Processor<byte[], byte[], byte[], byte[]> {
         this.context = context;
         this.states = new JoinStates(context.getStateStore(JoinTopology.STATE_STORE), horizonMs,
                 JoinStates.retention(horizonMs, windowMs, orphanHoldMs));
-        this.deadlines = context.getStateStore(JoinTopology.DEADLINE_STORE);
         context.schedule(config.punctuateInterval(), PunctuationType.STREAM_TIME, this::punctuate);
         pendingEstimate = states.pending(context.currentStreamTimeMs());
         metrics.addPendingSource(pendingSource);
@@ -92,6 +95,7 @@ final class JoinProcessor implements Processor<byte[], byte[], byte[], byte[]> {
 
     @Override
     public void process(Record<byte[], byte[]> record) {
+        rebuildDeadlines(now(record));
         String topic = context.recordMetadata().map(RecordMetadata::topic).orElse("");
         try {
             if (topic.equals(config.eventsTopic())) {
@@ -195,8 +199,36 @@ final class JoinProcessor implements Processor<byte[], byte[], byte[], byte[]> {
      */
     private void store(String key, JoinState before, JoinState state) {
         states.put(key, before, state);
-        if (state.hasEvent() && (state.pendingLabel() != null || (!state.softEmitted() && !state.logits().isEmpty()))) {
+        if (waitsForWindow(state)) {
             schedule(Deadline.plus(state.event().timestamp(), windowMs), Deadline.Kind.WINDOW, key);
+        }
+    }
+
+    private static boolean waitsForWindow(JoinState state) {
+        return state.hasEvent() && (state.pendingLabel() != null || (!state.softEmitted() && !state.logits().isEmpty()));
+    }
+
+    /**
+     * Once per task instance, before its first record or punctuation: the deadlines of the states stored in the
+     * last {@link #REBUILD_SPAN_MS} plus the window and orphan hold before stream time (a waiting state is younger
+     * than its window or hold; the span covers stream time that moved back across a restart).
+     */
+    private void rebuildDeadlines(long now) {
+        if (deadlinesRebuilt || now < 0) {
+            return;
+        }
+        deadlinesRebuilt = true;
+        long span = Deadline.plus(Deadline.plus(windowMs, orphanHoldMs), REBUILD_SPAN_MS);
+        states.forEachStoredBetween(Math.max(0, now - span), Deadline.plus(now, REBUILD_SPAN_MS), (id, state) -> {
+            if (waitsForWindow(state)) {
+                schedule(Deadline.plus(state.event().timestamp(), windowMs), Deadline.Kind.WINDOW, id);
+            } else if (!state.hasEvent()) {
+                schedule(Deadline.plus(state.createdAt(), orphanHoldMs), Deadline.Kind.ORPHAN, id);
+            }
+        });
+        if (!deadlines.isEmpty()) {
+            log.info("join task {}: {} open teacher windows and orphan holds restored from the state store",
+                    context.taskId(), deadlines.size());
         }
     }
 
@@ -296,20 +328,10 @@ final class JoinProcessor implements Processor<byte[], byte[], byte[], byte[]> {
     }
 
     private void punctuate(long streamTime) {
-        List<Deadline> due = new ArrayList<>();
-        long upTo = streamTime == Long.MAX_VALUE ? Long.MAX_VALUE : streamTime + 1;
-        try (KeyValueIterator<Bytes, byte[]> it = deadlines.range(Deadline.from(0), Deadline.from(upTo))) {
-            while (it.hasNext() && due.size() < config.punctuateMaxDue()) {
-                KeyValue<Bytes, byte[]> next = it.next();
-                Deadline d = Deadline.of(next.key);
-                if (d.time() <= streamTime) {
-                    due.add(d);
-                }
-            }
-        }
-        for (Deadline d : due) {
-            deadlines.delete(d.key());
-            fire(d, streamTime);
+        rebuildDeadlines(streamTime);
+        for (int n = 0; n < config.punctuateMaxDue() && !deadlines.isEmpty()
+                && deadlines.first().time() <= streamTime; n++) {
+            fire(deadlines.pollFirst(), streamTime);
         }
         pendingEstimate = states.pending(streamTime);
     }
@@ -341,7 +363,7 @@ final class JoinProcessor implements Processor<byte[], byte[], byte[], byte[]> {
     }
 
     private void schedule(long time, Deadline.Kind kind, String id) {
-        deadlines.put(new Deadline(time, kind, id).key(), new byte[] {kind.code});
+        deadlines.add(new Deadline(time, kind, id));
     }
 
     private static String key(Record<byte[], byte[]> record, String what) {

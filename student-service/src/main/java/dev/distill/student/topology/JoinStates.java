@@ -2,6 +2,7 @@ package dev.distill.student.topology;
 
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.function.BiConsumer;
 import org.apache.kafka.streams.KeyValue;
 import org.apache.kafka.streams.kstream.Windowed;
 import org.apache.kafka.streams.state.KeyValueIterator;
@@ -65,6 +66,16 @@ final class JoinStates {
             }
         }
         return newest == null ? null : JoinState.decode(newest);
+    }
+
+    /** Calls {@code action} with every state stamped within {@code [from, to]}. */
+    void forEachStoredBetween(long from, long to, BiConsumer<String, JoinState> action) {
+        try (KeyValueIterator<Windowed<String>, byte[]> it = store.fetchAll(from, to)) {
+            while (it.hasNext()) {
+                KeyValue<Windowed<String>, byte[]> kv = it.next();
+                action.accept(kv.key.key(), JoinState.decode(kv.value));
+            }
+        }
     }
 
     /** Stores {@code after} as the state of {@code id}, whose stored state was {@code before} (null if none). */

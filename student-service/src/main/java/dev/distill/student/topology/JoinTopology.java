@@ -38,7 +38,6 @@ import org.apache.kafka.streams.state.Stores;
 public final class JoinTopology {
 
     public static final String STATE_STORE = "join-state";
-    public static final String DEADLINE_STORE = "join-deadlines";
     static final String EXAMPLES_SINK = "examples-sink";
     static final String DEAD_LETTER_SINK = "dead-letter-sink";
     private static final String JOIN = "join";
@@ -81,16 +80,14 @@ public final class JoinTopology {
 
         @Override
         public Set<StoreBuilder<?>> stores() {
-            // States live in a window store that drops segments older than its retention (JoinStates). Both stores
-            // are cached: an event's state is usually updated two or three times within one commit interval (event,
+            // States live in a window store that drops segments older than its retention (JoinStates). It is
+            // cached: an event's state is usually updated two or three times within one commit interval (event,
             // logits, label), and the cache writes it to RocksDB and its changelog once per commit.
             long retention = JoinStates.retention(config.labelHorizon().toMillis(), config.joinWindow().toMillis(),
                     config.orphanHold().toMillis());
-            return Set.of(
-                    Stores.windowStoreBuilder(Stores.persistentWindowStore(STATE_STORE, Duration.ofMillis(retention),
-                            Duration.ofMillis(1), false), Serdes.String(), Serdes.ByteArray()).withCachingEnabled(),
-                    Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(DEADLINE_STORE), Serdes.Bytes(),
-                            Serdes.ByteArray()).withCachingEnabled());
+            return Set.of(Stores.windowStoreBuilder(Stores.persistentWindowStore(STATE_STORE,
+                    Duration.ofMillis(retention), Duration.ofMillis(1), false), Serdes.String(), Serdes.ByteArray())
+                    .withCachingEnabled());
         }
     }
 }
