@@ -112,7 +112,7 @@ public final class LabelsOnlyBaseline {
                     read++;
                     inWindow++;
                     try {
-                        TrainingExample e = codec.decode(r.value());
+                        TrainingExample e = codec.decode(r.key(), r.value());
                         if (e.hasLabel() && e.label() < classes) {
                             events.featuresInto(e, features, inBatch * sampleSize, sampleSize, () -> false);
                             labels[inBatch++] = e.label();

@@ -84,7 +84,7 @@ final class FaultAudit implements AutoCloseable {
             }
         });
         examples.poll(r -> {
-            TrainingExample e = exampleCodec.decode(r.value());
+            TrainingExample e = exampleCodec.decode(r.key(), r.value());
             committedExamples.add(new Example(r.partition(), r.offset(), e.eventId(), e.hasLabel()));
             (e.hasLabel() ? labelledPerEvent : softPerEvent).merge(e.eventId(), 1, Integer::sum);
         });

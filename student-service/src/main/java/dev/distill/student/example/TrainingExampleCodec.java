@@ -8,12 +8,7 @@ import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.function.Supplier;
-import org.apache.kafka.common.serialization.Deserializer;
-import org.apache.kafka.common.serialization.Serde;
-import org.apache.kafka.common.serialization.Serdes;
-import org.apache.kafka.common.serialization.Serializer;
 
 /**
  * The compact binary form of a {@link TrainingExample}: little-endian, float32 arrays 4-byte aligned. Version 2 names
@@ -30,20 +25,19 @@ import org.apache.kafka.common.serialization.Serializer;
  * 16      8   i64 label timestamp (-1 when soft)
  * 24      8   i64 offset of the event in the events topic
  * 32      4   i32 partition of the event in the events topic
- * 36      2   u16 event id length (UTF-8 bytes)
- * 38      1   reserved, 0
+ * 36      3   reserved, 0
  * 39      1   u8 teacher count
- * 40      n   event id, UTF-8; zero padding to a multiple of 4
- * per teacher:
+ * per teacher, from offset 40:
  *         2   u16 teacher id length,  2  u16 model version length
  *         4   i32 number of classes,  4  f32 weight
  *         n   teacher id, model version (UTF-8); zero padding to a multiple of 4
  *   4*classes f32 logits
  * </pre>
  *
+ * The event id is the record's key (UTF-8), as on every topic of the event's; the value does not repeat it.
  * {@link #decode} throws only {@link MalformedRecordException}, whatever the bytes.
  */
-public final class TrainingExampleCodec implements Serializer<TrainingExample>, Deserializer<TrainingExample> {
+public final class TrainingExampleCodec {
 
     public static final byte MAGIC_0 = (byte) 0xD1;
     public static final byte MAGIC_1 = (byte) 0x58;
@@ -53,13 +47,15 @@ public final class TrainingExampleCodec implements Serializer<TrainingExample>, 
     private static final int HEADER_BYTES = 40;
     private static final String WHAT = "training example";
 
+    /** The record key of an example: its event id, UTF-8. */
+    public static byte[] key(TrainingExample e) {
+        return e.eventId().getBytes(StandardCharsets.UTF_8);
+    }
+
+    /** The record value of an example (its key is {@link #key}). */
     public byte[] encode(TrainingExample e) {
-        byte[] id = e.eventId().getBytes(StandardCharsets.UTF_8);
-        if (id.length > 0xFFFF) {
-            throw new IllegalArgumentException("example id is " + id.length + " UTF-8 bytes; the frame allows 65535");
-        }
         List<byte[][]> names = new ArrayList<>();
-        int size = align(HEADER_BYTES + id.length);
+        int size = HEADER_BYTES;
         for (TeacherOutput t : e.teachers()) {
             byte[] teacher = t.teacherId().getBytes(StandardCharsets.UTF_8);
             byte[] version = t.modelVersion().getBytes(StandardCharsets.UTF_8);
@@ -70,9 +66,7 @@ public final class TrainingExampleCodec implements Serializer<TrainingExample>, 
         b.put(MAGIC_0).put(MAGIC_1).put(VERSION).put(e.kind() == TrainingExample.Kind.SOFT ? KIND_SOFT : KIND_LABELLED);
         b.putLong(e.eventTimestamp()).putInt(e.label()).putLong(e.labelTimestamp());
         b.putLong(e.eventOffset()).putInt(e.eventPartition());
-        b.putShort((short) id.length).put((byte) 0).put((byte) e.teachers().size());
-        b.put(id);
-        b.position(align(b.position()));
+        b.put((byte) 0).put((byte) 0).put((byte) 0).put((byte) e.teachers().size());
         for (int i = 0; i < e.teachers().size(); i++) {
             TeacherOutput t = e.teachers().get(i);
             byte[] teacher = names.get(i)[0];
@@ -88,12 +82,12 @@ public final class TrainingExampleCodec implements Serializer<TrainingExample>, 
     }
 
     /**
-     * Decodes one example.
+     * Decodes one example from its record's key (the event id) and value.
      *
-     * @throws MalformedRecordException for anything that is not a complete, valid version-2 frame
+     * @throws MalformedRecordException for anything that is not a complete, valid version-2 frame with a valid key
      */
-    public TrainingExample decode(byte[] bytes) {
-        return guarded(() -> readFrame(bytes));
+    public TrainingExample decode(byte[] key, byte[] value) {
+        return guarded(() -> readFrame(key, value));
     }
 
     /** Runs a decode so that it throws only {@link MalformedRecordException}, whatever the bytes. */
@@ -110,7 +104,10 @@ public final class TrainingExampleCodec implements Serializer<TrainingExample>, 
         }
     }
 
-    private TrainingExample readFrame(byte[] bytes) {
+    private TrainingExample readFrame(byte[] key, byte[] bytes) {
+        if (key == null || key.length == 0) {
+            throw new MalformedRecordException(Reason.MISSING_FIELD, WHAT + " has no key; the key is the event id");
+        }
         if (bytes == null || bytes.length == 0) {
             throw new MalformedRecordException(Reason.EMPTY, WHAT + " has no value");
         }
@@ -138,11 +135,9 @@ public final class TrainingExampleCodec implements Serializer<TrainingExample>, 
         long labelTimestamp = in.i64("label timestamp");
         long eventOffset = in.i64("event offset");
         int eventPartition = in.i32("event partition");
-        int idLength = in.u16("id length");
-        in.zeros(1, "reserved byte");
+        in.zeros(3, "reserved bytes");
         int teacherCount = in.u8("teacher count");
-        String id = in.utf8(idLength, "event id");
-        in.align("padding after the event id");
+        String id = new BinaryIn(key, 0, WHAT + " key").utf8(key.length, "event id");
         List<TeacherOutput> teachers = new ArrayList<>(teacherCount);
         for (int t = 0; t < teacherCount; t++) {
             int teacherLength = in.u16("teacher id length");
@@ -166,31 +161,5 @@ public final class TrainingExampleCodec implements Serializer<TrainingExample>, 
 
     static int align(int offset) {
         return (offset + 3) & ~3;
-    }
-
-    @Override
-    public byte[] serialize(String topic, TrainingExample data) {
-        return data == null ? null : encode(data);
-    }
-
-    @Override
-    public TrainingExample deserialize(String topic, byte[] data) {
-        return decode(data);
-    }
-
-    @Override
-    public void configure(Map<String, ?> configs, boolean isKey) {
-        // stateless
-    }
-
-    @Override
-    public void close() {
-        // nothing to release
-    }
-
-    /** A Kafka serde over this codec, for clients that prefer typed records. */
-    public static Serde<TrainingExample> serde() {
-        TrainingExampleCodec codec = new TrainingExampleCodec();
-        return Serdes.serdeFrom(codec, codec);
     }
 }

@@ -222,7 +222,7 @@ final class ExampleFetcher implements Runnable {
         int i = rows;
         TrainingExample e;
         try {
-            e = check.apply(codec.decode(r.value()), r);
+            e = check.apply(codec.decode(r.key(), r.value()), r);
             // the features go straight into the batch; a rejected record's partial row is overwritten by the next
             events.featuresInto(e, features, i * sampleSize, sampleSize, () -> stopping);
         } catch (MalformedRecordException ex) {

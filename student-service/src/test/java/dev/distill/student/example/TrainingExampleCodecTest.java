@@ -19,6 +19,7 @@ class TrainingExampleCodecTest {
     private final TrainingExampleCodec codec = new TrainingExampleCodec();
 
     private static final String ID = "e-ü-1";
+    private static final byte[] KEY = ID.getBytes(StandardCharsets.UTF_8);
     private static final long TS = 1_700_000_000_000L;
     private static final int PARTITION = 3;
     private static final long OFFSET = 123_456_789_012L;
@@ -33,7 +34,7 @@ class TrainingExampleCodecTest {
         TrainingExample soft = TrainingExample.soft(ID, TS, PARTITION, OFFSET, List.of(TEACHER_A, TEACHER_B));
 
         // When
-        TrainingExample decoded = codec.decode(codec.encode(soft));
+        TrainingExample decoded = codec.decode(KEY, codec.encode(soft));
 
         // Then
         assertThat(decoded).isEqualTo(soft);
@@ -51,7 +52,7 @@ class TrainingExampleCodecTest {
         TrainingExample labelled = TrainingExample.labelled(ID, TS, 0, 0, List.of(), new Label(2, 1_700_000_005_000L));
 
         // When
-        TrainingExample decoded = codec.decode(codec.encode(labelled));
+        TrainingExample decoded = codec.decode(KEY, codec.encode(labelled));
 
         // Then
         assertThat(decoded).isEqualTo(labelled);
@@ -76,10 +77,8 @@ class TrainingExampleCodecTest {
         assertThat(b.getLong(4)).isEqualTo(TS);
         assertThat(b.getLong(24)).isEqualTo(OFFSET);
         assertThat(b.getInt(32)).isEqualTo(PARTITION);
-        // header, id, one teacher's names and three logits: a few dozen bytes, whatever the event's size
-        int idBytes = ID.getBytes(StandardCharsets.UTF_8).length;
-        int teacherAt = TrainingExampleCodec.align(40 + idBytes);
-        assertThat(bytes).hasSize(teacherAt + TrainingExampleCodec.align(12 + "teacher-a".length() + 2) + 12);
+        // header, one teacher's names and three logits: a few dozen bytes, whatever the event's size; the id is the key
+        assertThat(bytes).hasSize(40 + TrainingExampleCodec.align(12 + "teacher-a".length() + 2) + 12);
     }
 
     @Test
@@ -91,7 +90,7 @@ class TrainingExampleCodecTest {
             byte[] cut = Arrays.copyOf(bytes, length);
 
             // When
-            Throwable thrown = catchThrowable(() -> codec.decode(cut));
+            Throwable thrown = catchThrowable(() -> codec.decode(KEY, cut));
 
             // Then
             assertThat(thrown).as("length %d", length).isInstanceOf(MalformedRecordException.class);
@@ -103,16 +102,16 @@ class TrainingExampleCodecTest {
         byte[] bytes = codec.encode(TrainingExample.soft(ID, TS, PARTITION, OFFSET, List.of(TEACHER_A)));
 
         byte[] trailing = Arrays.copyOf(bytes, bytes.length + 1);
-        assertThatThrownBy(() -> codec.decode(trailing)).isInstanceOf(MalformedRecordException.class)
+        assertThatThrownBy(() -> codec.decode(KEY, trailing)).isInstanceOf(MalformedRecordException.class)
                 .hasMessageContaining("trailing");
 
         byte[] version = bytes.clone();
         version[2] = 9;
-        assertThatThrownBy(() -> codec.decode(version)).isInstanceOf(MalformedRecordException.class)
+        assertThatThrownBy(() -> codec.decode(KEY, version)).isInstanceOf(MalformedRecordException.class)
                 .hasMessageContaining("version 9");
 
         byte[] json = "{\"id\":\"e-1\"}".getBytes(StandardCharsets.UTF_8);
-        assertThatThrownBy(() -> codec.decode(json)).isInstanceOf(MalformedRecordException.class)
+        assertThatThrownBy(() -> codec.decode(KEY, json)).isInstanceOf(MalformedRecordException.class)
                 .hasMessageContaining("magic");
     }
 
@@ -121,7 +120,7 @@ class TrainingExampleCodecTest {
         byte[] bytes = codec.encode(TrainingExample.soft(ID, TS, PARTITION, OFFSET, List.of(TEACHER_A)));
         bytes[2] = 1;
 
-        assertThatThrownBy(() -> codec.decode(bytes)).isInstanceOf(MalformedRecordException.class)
+        assertThatThrownBy(() -> codec.decode(KEY, bytes)).isInstanceOf(MalformedRecordException.class)
                 .hasMessageContaining("version 1 carried the features")
                 .hasMessageContaining("fresh student.application.id");
     }
@@ -137,9 +136,9 @@ class TrainingExampleCodecTest {
         ByteBuffer.wrap(negative).order(ByteOrder.LITTLE_ENDIAN).putLong(24, -5L);
 
         // When / Then
-        assertThatThrownBy(() -> codec.decode(nan)).isInstanceOf(MalformedRecordException.class)
+        assertThatThrownBy(() -> codec.decode(KEY, nan)).isInstanceOf(MalformedRecordException.class)
                 .hasMessageContaining("finite");
-        assertThatThrownBy(() -> codec.decode(negative)).isInstanceOf(MalformedRecordException.class)
+        assertThatThrownBy(() -> codec.decode(KEY, negative)).isInstanceOf(MalformedRecordException.class)
                 .hasMessageContaining("position");
     }
 
@@ -166,12 +165,22 @@ class TrainingExampleCodecTest {
             }
             byte[] bytes = input;
 
-            Throwable thrown = catchThrowable(() -> codec.decode(bytes));
+            Throwable thrown = catchThrowable(() -> codec.decode(KEY, bytes));
 
             assertThat(thrown).as("input %d", i).satisfiesAnyOf(
                     t -> assertThat(t).isNull(),
                     t -> assertThat(t).isInstanceOf(MalformedRecordException.class));
         }
+    }
+
+    @Test
+    void takesTheEventIdFromTheKeyAndRejectsAMissingOne() {
+        byte[] value = codec.encode(TrainingExample.soft(ID, TS, PARTITION, OFFSET, List.of(TEACHER_A)));
+
+        assertThat(codec.decode("other".getBytes(StandardCharsets.UTF_8), value).eventId()).isEqualTo("other");
+        assertThatThrownBy(() -> codec.decode(null, value)).isInstanceOf(MalformedRecordException.class)
+                .hasMessageContaining("no key");
+        assertThatThrownBy(() -> codec.decode(new byte[0], value)).isInstanceOf(MalformedRecordException.class);
     }
 
     @Test

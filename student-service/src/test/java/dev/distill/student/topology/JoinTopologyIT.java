@@ -108,14 +108,14 @@ class JoinTopologyIT {
                 consumer.subscribe(List.of(config.examplesTopic()));
                 dlq.subscribe(List.of(config.deadLetterTopic()));
                 Awaitility.await().atMost(Duration.ofSeconds(90)).until(() -> {
-                    consumer.poll(Duration.ofMillis(200)).forEach(r -> examples.add(codec.decode(r.value())));
+                    consumer.poll(Duration.ofMillis(200)).forEach(r -> examples.add(codec.decode(r.key(), r.value())));
                     dlq.poll(Duration.ofMillis(50)).forEach(deadLetters::add);
                     return examples.size() >= expected && !deadLetters.isEmpty();
                 });
                 // Nothing more may follow (no duplicate from the second label, none from a retried transaction).
                 long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(2);
                 while (System.nanoTime() < until) {
-                    consumer.poll(Duration.ofMillis(200)).forEach(r -> examples.add(codec.decode(r.value())));
+                    consumer.poll(Duration.ofMillis(200)).forEach(r -> examples.add(codec.decode(r.key(), r.value())));
                 }
             }
 

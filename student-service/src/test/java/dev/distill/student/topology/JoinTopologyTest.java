@@ -125,7 +125,7 @@ class JoinTopologyTest {
     private List<TrainingExample> readExamples() {
         return examples.readKeyValuesToList().stream()
                 .map(kv -> {
-                    TrainingExample e = exampleCodec.decode(kv.value);
+                    TrainingExample e = exampleCodec.decode(kv.key.getBytes(java.nio.charset.StandardCharsets.UTF_8), kv.value);
                     assertThat(kv.key).isEqualTo(e.eventId());
                     return e;
                 })
