@@ -21,13 +21,14 @@ import java.util.function.Supplier;
  *  2      1   version (2)
  *  3      1   kind: 'S' soft, 'L' labelled
  *  4      8   i64 event timestamp
- * 12      4   i32 label (-1 when soft)
- * 16      8   i64 label timestamp (-1 when soft)
- * 24      8   i64 offset of the event in the events topic
- * 32      4   i32 partition of the event in the events topic
- * 36      3   reserved, 0
- * 39      1   u8 teacher count
- * per teacher, from offset 40:
+ * 12      8   i64 offset of the event in the events topic
+ * 20      4   i32 partition of the event in the events topic
+ * 24      3   reserved, 0
+ * 27      1   u8 teacher count
+ * labelled only:
+ * 28      4   i32 label
+ * 32      8   i64 label timestamp
+ * per teacher, from offset 28 (soft) or 40 (labelled):
  *         2   u16 teacher id length,  2  u16 model version length
  *         4   i32 number of classes,  4  f32 weight
  *         n   teacher id, model version (UTF-8); zero padding to a multiple of 4
@@ -44,7 +45,8 @@ public final class TrainingExampleCodec {
     public static final byte VERSION = 2;
     static final byte KIND_SOFT = 'S';
     static final byte KIND_LABELLED = 'L';
-    private static final int HEADER_BYTES = 40;
+    private static final int HEADER_BYTES = 28;
+    private static final int LABEL_BYTES = 12;
     private static final String WHAT = "training example";
 
     /** The record key of an example: its event id, UTF-8. */
@@ -55,7 +57,8 @@ public final class TrainingExampleCodec {
     /** The record value of an example (its key is {@link #key}). */
     public byte[] encode(TrainingExample e) {
         List<byte[][]> names = new ArrayList<>();
-        int size = HEADER_BYTES;
+        boolean labelled = e.hasLabel();
+        int size = HEADER_BYTES + (labelled ? LABEL_BYTES : 0);
         for (TeacherOutput t : e.teachers()) {
             byte[] teacher = t.teacherId().getBytes(StandardCharsets.UTF_8);
             byte[] version = t.modelVersion().getBytes(StandardCharsets.UTF_8);
@@ -64,9 +67,11 @@ public final class TrainingExampleCodec {
         }
         ByteBuffer b = ByteBuffer.allocate(size).order(ByteOrder.LITTLE_ENDIAN);
         b.put(MAGIC_0).put(MAGIC_1).put(VERSION).put(e.kind() == TrainingExample.Kind.SOFT ? KIND_SOFT : KIND_LABELLED);
-        b.putLong(e.eventTimestamp()).putInt(e.label()).putLong(e.labelTimestamp());
-        b.putLong(e.eventOffset()).putInt(e.eventPartition());
+        b.putLong(e.eventTimestamp()).putLong(e.eventOffset()).putInt(e.eventPartition());
         b.put((byte) 0).put((byte) 0).put((byte) 0).put((byte) e.teachers().size());
+        if (labelled) {
+            b.putInt(e.label()).putLong(e.labelTimestamp());
+        }
         for (int i = 0; i < e.teachers().size(); i++) {
             TeacherOutput t = e.teachers().get(i);
             byte[] teacher = names.get(i)[0];
@@ -131,12 +136,16 @@ public final class TrainingExampleCodec {
         };
         in.skip(4, "preamble");
         long eventTimestamp = in.i64("event timestamp");
-        int label = in.i32("label");
-        long labelTimestamp = in.i64("label timestamp");
         long eventOffset = in.i64("event offset");
         int eventPartition = in.i32("event partition");
         in.zeros(3, "reserved bytes");
         int teacherCount = in.u8("teacher count");
+        int label = TrainingExample.NO_LABEL;
+        long labelTimestamp = TrainingExample.NO_LABEL;
+        if (kind == TrainingExample.Kind.LABELLED) {
+            label = in.i32("label");
+            labelTimestamp = in.i64("label timestamp");
+        }
         String id = new BinaryIn(key, 0, WHAT + " key").utf8(key.length, "event id");
         List<TeacherOutput> teachers = new ArrayList<>(teacherCount);
         for (int t = 0; t < teacherCount; t++) {

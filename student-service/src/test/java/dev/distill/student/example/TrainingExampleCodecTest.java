@@ -75,10 +75,10 @@ class TrainingExampleCodecTest {
         assertThat(bytes[2]).isEqualTo(TrainingExampleCodec.VERSION);
         assertThat(bytes[3]).isEqualTo((byte) 'S');
         assertThat(b.getLong(4)).isEqualTo(TS);
-        assertThat(b.getLong(24)).isEqualTo(OFFSET);
-        assertThat(b.getInt(32)).isEqualTo(PARTITION);
+        assertThat(b.getLong(12)).isEqualTo(OFFSET);
+        assertThat(b.getInt(20)).isEqualTo(PARTITION);
         // header, one teacher's names and three logits: a few dozen bytes, whatever the event's size; the id is the key
-        assertThat(bytes).hasSize(40 + TrainingExampleCodec.align(12 + "teacher-a".length() + 2) + 12);
+        assertThat(bytes).hasSize(28 + TrainingExampleCodec.align(12 + "teacher-a".length() + 2) + 12);
     }
 
     @Test
@@ -133,7 +133,7 @@ class TrainingExampleCodecTest {
         byte[] nan = bytes.clone();
         ByteBuffer.wrap(nan).order(ByteOrder.LITTLE_ENDIAN).putFloat(logitsAt, Float.NaN);
         byte[] negative = bytes.clone();
-        ByteBuffer.wrap(negative).order(ByteOrder.LITTLE_ENDIAN).putLong(24, -5L);
+        ByteBuffer.wrap(negative).order(ByteOrder.LITTLE_ENDIAN).putLong(12, -5L);
 
         // When / Then
         assertThatThrownBy(() -> codec.decode(KEY, nan)).isInstanceOf(MalformedRecordException.class)
