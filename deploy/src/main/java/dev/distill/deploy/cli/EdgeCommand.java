@@ -46,6 +46,10 @@ public final class EdgeCommand implements Callable<Integer> {
             description = "Kafka client properties for the status producer (security.protocol, sasl.*, ssl.*).")
     Path kafkaConfig;
 
+    @Option(names = "--http-port", paramLabel = "PORT",
+            description = "Serve /metrics, /health and /ready on this port (0 picks a free one); without it, none.")
+    Integer httpPort;
+
     @Override
     public Integer call() throws Exception {
         List<String> args = new ArrayList<>(List.of("--server=" + server, "--model=" + model, "--device-id=" + deviceId,
@@ -58,6 +62,9 @@ public final class EdgeCommand implements Callable<Integer> {
         }
         if (kafkaConfig != null) {
             args.add("--kafka-config=" + kafkaConfig);
+        }
+        if (httpPort != null) {
+            args.add("--http-port=" + httpPort); // docs/metrics.md and deploy/prometheus scrape the agent here
         }
         EdgeAgent agent = EdgeAgentMain.run(args.toArray(String[]::new));
         System.out.printf("edge agent %s following model %s at %s%n", deviceId, model, server);

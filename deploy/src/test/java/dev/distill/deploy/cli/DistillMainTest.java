@@ -35,6 +35,17 @@ class DistillMainTest {
     }
 
     @Test
+    void edgeTakesTheHttpPortTheMetricsDocsAndPrometheusConfigUse() {
+        CliRun help = CliRun.capture("edge", "--help");
+        CliRun bad = CliRun.capture("edge", "--server", "http://localhost:1", "--model", "m", "--device-id", "d",
+                "--public-key", "k.pem", "--http-port", "eighty");
+
+        assertThat(help.out()).contains("--http-port");
+        assertThat(bad.exitCode()).isEqualTo(2);
+        assertThat(bad.err()).contains("--http-port").doesNotContain("Unknown option");
+    }
+
+    @Test
     void badOptionValueNamesTheOptionAndTheExpectedForm() {
         CliRun run = CliRun.capture("local", "--label-delay", "soon");
 

@@ -14,7 +14,7 @@ import dev.distill.common.topic.TopicProvisioner;
 import dev.distill.common.topic.TopicSpec;
 import dev.distill.deploy.local.TeacherModelCache;
 import dev.distill.kafka.embedded.EmbeddedKafkaBroker;
-import dev.distill.student.bench.StudentStepBench;
+import dev.distill.deploy.bench.StudentStepBench;
 import dev.distill.student.config.StudentServiceConfig;
 import dev.distill.teacher.training.TeacherArtifact;
 import java.io.IOException;

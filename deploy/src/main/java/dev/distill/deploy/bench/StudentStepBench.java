@@ -1,4 +1,4 @@
-package dev.distill.student.bench;
+package dev.distill.deploy.bench;
 
 import dev.distill.student.training.Batch;
 import dev.distill.student.training.OnlineStudent;

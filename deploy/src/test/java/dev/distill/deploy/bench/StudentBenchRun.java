@@ -1,4 +1,4 @@
-package dev.distill.student.bench;
+package dev.distill.deploy.bench;
 
 import dev.distill.testsupport.KafkaFixture;
 

@@ -1,4 +1,4 @@
-package dev.distill.teacher.bench;
+package dev.distill.deploy.bench;
 
 import ai.djl.Model;
 import com.sun.management.OperatingSystemMXBean;

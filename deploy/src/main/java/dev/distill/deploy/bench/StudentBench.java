@@ -1,4 +1,4 @@
-package dev.distill.student.bench;
+package dev.distill.deploy.bench;
 
 import dev.distill.common.config.DistillConfig;
 import dev.distill.common.data.FashionMnist;
