@@ -6,10 +6,17 @@ import dev.distill.common.serde.Encoding;
 import dev.distill.deploy.replay.ReplayDefaults;
 import dev.distill.deploy.replay.ReplaySettings;
 import java.time.Duration;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Spec;
 
 /** How Fashion-MNIST is replayed as a live stream; shared by {@code local} and {@code replay}. */
 public final class ReplayOptions {
+
+    /** The command this mixin belongs to, so that a bad combination of values is reported as a usage error. */
+    @Spec(Spec.Target.MIXEE)
+    CommandSpec command;
 
     // No picocli defaults on the stream's shape: they depend on the scenario (see ReplayDefaults).
     @Option(names = "--rate", paramLabel = "EVENTS_PER_S",
@@ -57,10 +64,17 @@ public final class ReplayOptions {
     /** The stream with the options given and {@code defaults} for the others, drifting by {@code drift} from {@code driftAt} on. */
     public ReplaySettings settings(ReplayDefaults defaults, DriftScenario drift, double driftAt) {
         String runId = "r" + Long.toString(System.currentTimeMillis(), 36);
-        return new ReplaySettings(split, rate != null ? rate : defaults.eventsPerSecond(),
-                events != null ? events : defaults.maxEvents(), duration,
-                labelDelay != null ? labelDelay : defaults.labelDelay(),
-                labelFraction != null ? labelFraction : defaults.labelFraction(), encoding, runId, seed, drift, driftAt,
-                labelDelayEvents != null ? labelDelayEvents : -1);
+        try {
+            return new ReplaySettings(split, rate != null ? rate : defaults.eventsPerSecond(),
+                    events != null ? events : defaults.maxEvents(), duration,
+                    labelDelay != null ? labelDelay : defaults.labelDelay(),
+                    labelFraction != null ? labelFraction : defaults.labelFraction(), encoding, runId, seed, drift,
+                    driftAt, labelDelayEvents != null ? labelDelayEvents : -1);
+        } catch (IllegalArgumentException e) {
+            if (command == null) {
+                throw e;
+            }
+            throw new ParameterException(command.commandLine(), e.getMessage(), e);
+        }
     }
 }

@@ -46,6 +46,22 @@ class DistillMainTest {
     }
 
     @Test
+    void aBadConfigurationValueIsOneMessageAndExitCodeTwoNotAStackTrace() {
+        CliRun run = CliRun.capture("student", "-s", "student.alpha=1.5");
+
+        assertThat(run.exitCode()).isEqualTo(2);
+        assertThat(run.err()).contains("student.alpha").contains("1.5").doesNotContain("\tat ");
+    }
+
+    @Test
+    void anOutOfRangeReplayOptionIsAUsageError() {
+        CliRun run = CliRun.capture("replay", "--label-fraction", "2", "-s", "bootstrap.servers=localhost:1");
+
+        assertThat(run.exitCode()).isEqualTo(2);
+        assertThat(run.err()).contains("label fraction must be in [0, 1], got 2.0").doesNotContain("\tat ");
+    }
+
+    @Test
     void badOptionValueNamesTheOptionAndTheExpectedForm() {
         CliRun run = CliRun.capture("local", "--label-delay", "soon");
 
