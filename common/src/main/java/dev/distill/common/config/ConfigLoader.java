@@ -130,6 +130,17 @@ public final class ConfigLoader {
                         + expectedForm(key) + " (" + e.getMessage() + ")");
             }
         }
+        merged.forEach((key, given) -> {
+            if (key.startsWith(DistillConfig.KAFKA_PREFIX)) {
+                String setting = key.substring(DistillConfig.KAFKA_PREFIX.length());
+                if (!KafkaClientKeys.isKnown(setting)) {
+                    throw new DistillConfigException(key, given.source(), "Unknown Kafka client setting '" + key
+                            + "' from " + given.source() + ": no Kafka client knows '" + setting + "', so it would be "
+                            + "ignored" + KafkaClientKeys.closest(setting)
+                            .map(k -> " (did you mean '" + DistillConfig.KAFKA_PREFIX + k + "'?)").orElse(""));
+                }
+            }
+        });
         Sourced kafkaBootstrap = merged.get(DistillConfig.KAFKA_PREFIX + DistillConfig.BOOTSTRAP_SERVERS);
         if (kafkaBootstrap != null) {
             throw new DistillConfigException(DistillConfig.KAFKA_PREFIX + DistillConfig.BOOTSTRAP_SERVERS,

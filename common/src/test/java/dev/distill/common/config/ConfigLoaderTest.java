@@ -164,4 +164,29 @@ class ConfigLoaderTest {
             super(def, props);
         }
     }
+
+    @Test
+    void rejectsAMisspelledKafkaClientSettingNamingTheRightOne() {
+        ConfigLoader loader = new ConfigLoader(DistillConfig.commonDefinition(), Map.of());
+
+        Throwable thrown = org.assertj.core.api.Assertions.catchThrowable(() -> loader.load(null,
+                Map.of("kafka.securty.protocol", "SSL"), DistillConfig::new));
+
+        assertThat(thrown).isInstanceOf(DistillConfigException.class)
+                .hasMessageContaining("'kafka.securty.protocol'")
+                .hasMessageContaining("did you mean 'kafka.security.protocol'?");
+    }
+
+    @Test
+    void acceptsClientStreamsPrefixedAndTopicSettings() {
+        ConfigLoader loader = new ConfigLoader(DistillConfig.commonDefinition(),
+                Map.of("DISTILL_KAFKA_SSL_TRUSTSTORE_LOCATION", "/etc/ts.jks"));
+
+        DistillConfig config = loader.load(null, Map.of("kafka.security.protocol", "SSL",
+                "kafka.producer.linger.ms", "5", "kafka.main.consumer.max.poll.records", "100",
+                "kafka.topic.retention.ms", "1000"), DistillConfig::new);
+
+        assertThat(config.kafkaClientProperties()).containsEntry("security.protocol", "SSL")
+                .containsEntry("ssl.truststore.location", "/etc/ts.jks");
+    }
 }
