@@ -46,6 +46,7 @@ public final class StudentServiceConfig extends StudentJoinConfig {
     public static final String UPDATE_API_TOKEN = "student.update.api.token";
     public static final String UPDATE_API_REFRESH_MS = "student.update.api.refresh.ms";
     public static final String EVENT_CACHE_RECORDS = "student.event.cache.records";
+    public static final String BATCH_MAX_WAIT_MS = "student.batch.max.wait.ms";
 
     /** What the publishing gate compares. */
     public enum GateMetric {
@@ -95,6 +96,11 @@ public final class StudentServiceConfig extends StudentJoinConfig {
                 .define(BATCH_SIZE, Type.INT, 64, Range.between(1, 65_536), Importance.MEDIUM,
                         "Examples per training step; a smaller batch is trained when the stream is idle or a "
                                 + "checkpoint is due.", GROUP, ++order, ConfigDef.Width.SHORT, "Batch size")
+                .define(BATCH_MAX_WAIT_MS, Type.LONG, 500L, Range.between(0L, 3_600_000L), Importance.LOW,
+                        "How long a partial training batch waits for more examples before it is trained: a step "
+                                + "takes a full batch, or whatever came within this bound (an idle stream is still "
+                                + "trained). 0 trains whatever each poll returned.",
+                        GROUP, ++order, ConfigDef.Width.SHORT, "Batch max wait")
                 .define(SEED, Type.INT, 42, null, Importance.LOW,
                         "Seed of the initial parameters of a fresh student.", GROUP, ++order,
                         ConfigDef.Width.SHORT, "Seed")
@@ -204,6 +210,10 @@ public final class StudentServiceConfig extends StudentJoinConfig {
 
     public int checkpointKeep() {
         return own.getInt(CHECKPOINT_KEEP);
+    }
+
+    public Duration batchMaxWait() {
+        return Duration.ofMillis(own.getLong(BATCH_MAX_WAIT_MS));
     }
 
     public int eventCacheRecords() {

@@ -30,8 +30,10 @@ import org.apache.kafka.common.TopicPartition;
  * through a bounded queue; each carries the consumer position of every partition just after its last record, so
  * that a checkpoint taken after training it holds offsets that cover exactly what was trained.
  *
- * <p>Batches are cut at the batch size and whenever a poll returns nothing (an idle stream is trained without
- * waiting for a full batch), as the single-threaded loop did. Records that fail to decode or check go to the dead
+ * <p>Batches are cut at the batch size, or when the first row of a partial batch has waited {@code maxWait} (an
+ * idle stream is still trained within that bound). Cutting whenever a poll came back empty, as before, made the
+ * tail of a stream (labels arriving after the events) a run of full-size Adam steps of 5-13 rows, and the last
+ * published versions swung by 5 points on the drifted test split. Records that fail to decode or check go to the dead
  * letter topic here and are counted in the batch that follows them. The consumer belongs to this thread from
  * {@link #start()} until {@link #stopAndJoin()} returns.
  */
@@ -66,6 +68,7 @@ final class ExampleFetcher implements Runnable {
     private final Check check;
     private final DeadLetterPublisher deadLetters;
     private final int batchSize;
+    private final long maxWaitNanos;
     private final int sampleSize;
     private final int classes;
     private final float temperature;
@@ -84,6 +87,8 @@ final class ExampleFetcher implements Runnable {
     private int labelled;
     private int dead;
     private boolean moved;
+    /** When the batch being packed got its first record (meaningful while {@code rows > 0 || moved}). */
+    private long batchStartNanos;
     private long newestEvent = -1;
 
     private volatile boolean stopping;
@@ -97,11 +102,12 @@ final class ExampleFetcher implements Runnable {
      * @param check validates a decoded example against its record, throwing {@link MalformedRecordException}
      * @param champion scores the labelled rows of each batch with the last published version; null for none. This
      *                 thread closes it when it ends.
+     * @param maxWait  how long a partial batch waits for more rows before it is trained
      */
     ExampleFetcher(Consumer<byte[], byte[]> consumer, List<TopicPartition> partitions, long[] start,
                    EventLookup events, Check check,
-                   DeadLetterPublisher deadLetters, ChampionScorer champion, int batchSize, int sampleSize,
-                   int classes, float temperature, String threadName) {
+                   DeadLetterPublisher deadLetters, ChampionScorer champion, int batchSize, Duration maxWait,
+                   int sampleSize, int classes, float temperature, String threadName) {
         this.consumer = consumer;
         this.partitions = List.copyOf(partitions);
         for (int i = 0; i < partitions.size(); i++) {
@@ -112,6 +118,7 @@ final class ExampleFetcher implements Runnable {
         this.deadLetters = deadLetters;
         this.champion = champion;
         this.batchSize = batchSize;
+        this.maxWaitNanos = maxWait.toNanos();
         this.sampleSize = sampleSize;
         this.classes = classes;
         this.temperature = temperature;
@@ -185,7 +192,7 @@ final class ExampleFetcher implements Runnable {
                         return;
                     }
                 }
-                if (records.isEmpty() && (rows > 0 || moved) && !handOver()) {
+                if ((rows > 0 || moved) && System.nanoTime() - batchStartNanos >= maxWaitNanos && !handOver()) {
                     return;
                 }
                 long total = 0;
@@ -256,6 +263,9 @@ final class ExampleFetcher implements Runnable {
         Integer at = index.get(new TopicPartition(r.topic(), r.partition()));
         if (at != null) {
             positions[at] = r.offset() + 1;
+        }
+        if (!moved && rows == 0) {
+            batchStartNanos = System.nanoTime();
         }
         moved = true;
     }

@@ -320,8 +320,8 @@ public final class TrainerLoop implements Runnable {
         writer = new CheckpointWriter(config, store, ledger, publisher, champion, metrics, publishedVersion,
                 publishedMetric);
         fetcher = new ExampleFetcher(consumer, partitions, trainedPositions, events, this::check, deadLetters, champion,
-                batchSize,
-                (int) sampleSize, classes, studentConfig.temperature(), "trainer-fetch-" + config.modelName());
+                batchSize, config.batchMaxWait(), (int) sampleSize, classes, studentConfig.temperature(),
+                "trainer-fetch-" + config.modelName());
         fetcher.start();
         polling = true;
         LOG.info("trainer reads {} partitions of {} from {}", partitions.size(), topic, checkpointed);
